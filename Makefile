@@ -1,0 +1,42 @@
+# The README's commands. `make serve` and `make test` set up everything they need themselves.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: serve test build lint linkcheck check-links clean help
+
+help:
+	@echo "make serve        build the site and serve it on http://127.0.0.1:8000 with live reload"
+	@echo "make test         run every offline check (lint, tests, PyTorch oracle, strict build, link check)"
+	@echo "make build        build the site into site/ with --strict"
+	@echo "make check-links  check every external link of the catalogue (needs network)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Stamps: reinstall only when pyproject.toml changes.
+$(VENV)/.site: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[site]"
+	@touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[site,test,oracle]"
+	@touch $@ $(VENV)/.site
+
+serve: $(VENV)/.site
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+build: $(VENV)/.site
+	$(BIN)/mkdocs build --strict
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+
+test: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf site .cache

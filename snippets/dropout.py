@@ -1,0 +1,93 @@
+"""Inverted dropout.
+
+Randomly zero units during training and scale the survivors by ``1 / keep_prob``, so the expected
+activation is unchanged and nothing needs rescaling at test time.
+
+Convention: ``keep_prob`` is the probability of *keeping* a unit (Andrew Ng's course, CS231n, TF1).
+PyTorch's ``nn.Dropout(p)`` and Keras' ``Dropout(rate)`` take the probability of *dropping* one:
+``keep_prob = 1 - p``.
+
+Reference: Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks from Overfitting",
+JMLR 15, 2014.
+"""
+
+import numpy as np
+
+
+# --8<-- [start:forward]
+def dropout_forward(a, keep_prob, rng, training=True):
+    """Apply inverted dropout to activations ``a``.
+
+    Parameters
+    ----------
+    a : ndarray of float, any shape, usually (N, features)
+    keep_prob : float in (0, 1]
+        Probability that a unit is kept (not PyTorch's drop probability ``p``).
+    rng : numpy.random.Generator
+    training : bool
+        At test time dropout is the identity: ``a`` is returned unchanged with no mask.
+
+    Returns
+    -------
+    out : ndarray, same shape and dtype as ``a``
+    mask : ndarray of bool, same shape as ``a`` (None when not training)
+    """
+    a = _check_float_array(a, "a")
+    _check_keep_prob(keep_prob)
+    _check_rng(rng)
+    if not training:
+        return a, None
+    # Uniform numbers, not normal ones: P(u < keep_prob) must equal keep_prob.
+    mask = rng.random(a.shape, dtype=np.float64 if a.dtype == np.float64 else np.float32) < keep_prob
+    return a * mask / a.dtype.type(keep_prob), mask
+# --8<-- [end:forward]
+
+
+# --8<-- [start:backward]
+def dropout_backward(da, mask, keep_prob):
+    """Gradient of inverted dropout: the upstream gradient through the *same* mask and scale.
+
+    Parameters
+    ----------
+    da : ndarray of float, shape of the forward input
+        Gradient of the loss with respect to the dropout output.
+    mask : ndarray of bool, same shape as ``da``
+        The mask returned by :func:`dropout_forward` for this forward pass.
+    keep_prob : float in (0, 1], the value used in the forward pass
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``da``: gradient with respect to the dropout input.
+    """
+    da = _check_float_array(da, "da")
+    _check_keep_prob(keep_prob)
+    mask = np.asarray(mask)
+    if mask.dtype != np.bool_:
+        raise TypeError(f"mask must be a boolean array from dropout_forward, got dtype {mask.dtype}")
+    if mask.shape != da.shape:
+        raise ValueError(f"mask shape {mask.shape} does not match da shape {da.shape}")
+    return da * mask / da.dtype.type(keep_prob)
+# --8<-- [end:backward]
+
+
+def _check_keep_prob(keep_prob):
+    if isinstance(keep_prob, bool) or not isinstance(keep_prob, (int, float, np.floating, np.integer)):
+        raise TypeError(f"keep_prob must be a number in (0, 1], got {type(keep_prob).__name__}")
+    if not 0.0 < float(keep_prob) <= 1.0:  # also rejects NaN
+        raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob}")
+
+
+def _check_float_array(x, name):
+    x = np.asarray(x)
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{name} must be a float array (float32 or float64), got dtype {x.dtype}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return x
+
+
+def _check_rng(rng):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
+        )

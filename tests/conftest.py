@@ -1,0 +1,60 @@
+"""Shared fixtures: a seeded rng, a tiny MLP's parameters, and the PyTorch reference.
+
+Under CI (CI=true), the PyTorch oracle must run: a missing torch fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture
+def rng():
+    """A fresh, seeded Generator per test: tests never share random state."""
+    return np.random.default_rng(20180702)
+
+
+@pytest.fixture
+def torch():
+    """The PyTorch module in float64, or a skip when torch is absent (a failure in CI)."""
+    try:
+        import torch as torch_module
+    except ImportError:
+        if IN_CI:
+            pytest.fail("torch==2.13.0 is not installed, but CI must run the oracle tests")
+        pytest.skip("torch not installed: pip install torch==2.13.0 to run the oracle tests")
+    torch_module.set_default_dtype(torch_module.float64)
+    return torch_module
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "oracle" in item.path.parts:
+            item.add_marker(pytest.mark.oracle)
+        if "site" in item.path.parts:
+            item.add_marker(pytest.mark.site)
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The site built once per test session with ``mkdocs build --strict``; returns its directory."""
+    import pathlib
+    import subprocess
+    import sys
+
+    site_dir = tmp_path_factory.mktemp("site")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    if result.returncode != 0:
+        pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}")
+    return pathlib.Path(site_dir)

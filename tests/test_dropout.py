@@ -1,0 +1,154 @@
+"""Tests of snippets/dropout.py: statistics, the backward pass, regressions, bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from snippets.dropout import dropout_backward, dropout_forward
+
+
+def test_expected_value_is_preserved(rng):
+    a = rng.normal(1.0, 0.5, size=(400, 500))
+    out, _ = dropout_forward(a, keep_prob=0.7, rng=rng)
+    # Each entry of out - a has variance a^2 (1-p)/p; the mean of 2e5 of them has std below 0.004.
+    assert abs(out.mean() - a.mean()) < 0.02
+
+
+@pytest.mark.parametrize("keep_prob", [0.2, 0.5, 0.9])
+def test_fraction_zeroed_is_one_minus_keep_prob(rng, keep_prob):
+    a = rng.uniform(0.5, 1.5, size=(500, 400))
+    out, mask = dropout_forward(a, keep_prob, rng)
+    n = a.size
+    bound = 5 * np.sqrt(keep_prob * (1 - keep_prob) / n)  # five binomial standard errors
+    assert abs((out == 0).mean() - (1 - keep_prob)) < bound
+    assert abs(mask.mean() - keep_prob) < bound
+
+
+def test_survivors_are_scaled_by_one_over_keep_prob(rng):
+    a = rng.uniform(0.5, 1.5, size=(30, 40))
+    out, mask = dropout_forward(a, 0.6, rng)
+    np.testing.assert_allclose(out[mask], a[mask] / 0.6)
+    assert np.all(out[~mask] == 0)
+
+
+def test_keep_prob_one_is_the_identity(rng):
+    a = rng.normal(size=(20, 30))
+    out, mask = dropout_forward(a, 1.0, rng)
+    np.testing.assert_array_equal(out, a)
+    assert mask.all()
+
+
+def test_test_time_is_the_identity(rng):
+    a = rng.normal(size=(20, 30))
+    out, mask = dropout_forward(a, 0.5, rng, training=False)
+    np.testing.assert_array_equal(out, a)
+    assert mask is None
+
+
+def test_backward_uses_the_forward_mask(rng):
+    """Regression: a backward pass that forgets the mask lets gradient flow to dropped units."""
+    a = rng.normal(size=(8, 10))
+    out, mask = dropout_forward(a, 0.5, rng)
+    upstream = rng.normal(size=a.shape)
+    da = dropout_backward(upstream, mask, 0.5)
+    assert np.all(da[~mask] == 0)
+    np.testing.assert_allclose(da[mask], upstream[mask] / 0.5)
+
+
+def test_backward_matches_finite_differences(rng):
+    """With the mask fixed, dropout is linear: d(sum(w * out))/da equals the backward pass."""
+    a = rng.normal(size=(5, 7))
+    weights = rng.normal(size=a.shape)
+    out, mask = dropout_forward(a, 0.7, rng)
+    eps = 1e-6
+    numeric = np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        step = np.zeros_like(a)
+        step[idx] = eps
+        plus = np.sum(weights * (a + step) * mask / 0.7)
+        minus = np.sum(weights * (a - step) * mask / 0.7)
+        numeric[idx] = (plus - minus) / (2 * eps)
+    np.testing.assert_allclose(dropout_backward(weights, mask, 0.7), numeric, rtol=1e-7, atol=1e-9)
+
+
+def test_keep_prob_is_not_the_drop_probability(rng):
+    """Regression: PyTorch's p drops units. keep_prob=0.9 must keep about 90%, not 10%."""
+    a = np.ones((200, 500))
+    out, _ = dropout_forward(a, keep_prob=0.9, rng=rng)
+    assert (out != 0).mean() > 0.85
+    np.testing.assert_allclose(out[out != 0], 1 / 0.9)
+
+
+def test_mask_comes_from_uniform_numbers(rng):
+    """Regression: a mask from rng.normal(...) < keep_prob keeps ~Phi(keep_prob) of units, not keep_prob."""
+    a = np.ones((300, 300))
+    _, mask = dropout_forward(a, 0.5, rng)
+    assert abs(mask.mean() - 0.5) < 0.01  # Phi(0.5) = 0.69 would fail this
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_kept(rng, dtype):
+    a = rng.normal(size=(10, 10)).astype(dtype)
+    out, _ = dropout_forward(a, 0.5, rng)
+    assert out.dtype == dtype
+    assert dropout_backward(a, np.ones(a.shape, bool), 0.5).dtype == dtype
+
+
+def test_same_seed_gives_the_same_mask():
+    a = np.ones((50, 50), np.float32)
+    out1, _ = dropout_forward(a, 0.5, np.random.default_rng(7))
+    out2, _ = dropout_forward(a, 0.5, np.random.default_rng(7))
+    np.testing.assert_array_equal(out1, out2)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    shape=st.tuples(st.integers(1, 6), st.integers(1, 6)),
+    keep_prob=st.floats(0.01, 1.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_output_is_zero_or_scaled_input(shape, keep_prob, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=shape)
+    out, mask = dropout_forward(a, keep_prob, rng)
+    assert out.shape == a.shape and mask.shape == a.shape
+    np.testing.assert_allclose(out, np.where(mask, a / keep_prob, 0.0))
+
+
+@pytest.mark.parametrize("keep_prob", [0.0, -0.1, 1.5, float("nan")])
+def test_keep_prob_outside_range_is_rejected(rng, keep_prob):
+    with pytest.raises(ValueError, match="keep_prob must be in"):
+        dropout_forward(np.ones((2, 2)), keep_prob, rng)
+    with pytest.raises(ValueError, match="keep_prob must be in"):
+        dropout_backward(np.ones((2, 2)), np.ones((2, 2), bool), keep_prob)
+
+
+def test_keep_prob_of_wrong_type_is_rejected(rng):
+    with pytest.raises(TypeError, match="keep_prob"):
+        dropout_forward(np.ones((2, 2)), "0.5", rng)
+
+
+def test_integer_activations_are_rejected(rng):
+    with pytest.raises(TypeError, match="a must be a float array"):
+        dropout_forward(np.ones((2, 2), dtype=np.int64), 0.5, rng)
+
+
+def test_non_finite_activations_are_rejected(rng):
+    with pytest.raises(ValueError, match="a must be finite"):
+        dropout_forward(np.array([[1.0, np.nan]]), 0.5, rng)
+
+
+def test_legacy_global_rng_is_rejected():
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        dropout_forward(np.ones((2, 2)), 0.5, np.random)
+
+
+def test_mask_of_other_shape_is_rejected():
+    with pytest.raises(ValueError, match="mask shape"):
+        dropout_backward(np.ones((2, 3)), np.ones((3, 2), bool), 0.5)
+
+
+def test_non_boolean_mask_is_rejected():
+    with pytest.raises(TypeError, match="mask must be a boolean"):
+        dropout_backward(np.ones((2, 2)), np.ones((2, 2)), 0.5)
