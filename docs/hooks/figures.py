@@ -12,6 +12,7 @@ every snippet module, so an unchanged figure is not drawn again.
 from __future__ import annotations
 
 import hashlib
+import os
 import importlib.util
 import shutil
 import sys
@@ -61,7 +62,7 @@ def draw_all() -> dict[str, Path]:
                       if n.startswith("figure_") and callable(f)}
             if not makers:
                 raise PluginError(f"{script} defines no figure_<name>(style) function")
-            tmp = cache.with_suffix(".tmp")
+            tmp = cache.with_name(f"{cache.name}.tmp{os.getpid()}")
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
             for name, make in makers.items():
@@ -72,7 +73,10 @@ def draw_all() -> dict[str, Path]:
                             style.save(make(look), tmp / f"{name.replace('_', '-')}-{variant}.svg")
                     except Exception as err:  # name the figure that failed
                         raise PluginError(f"figure {name!r} of {script.name} failed: {err!r}") from err
-            tmp.rename(cache)
+            try:
+                tmp.rename(cache)
+            except OSError:  # another build drew the same figures at the same time
+                shutil.rmtree(tmp, ignore_errors=True)
         for svg in sorted(cache.glob("*.svg")):
             site_path = f"figures/{svg.name}"
             if site_path in drawn:
