@@ -5,14 +5,13 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-import sys as _sys
 from pathlib import Path
 
 import pytest
 
 SNIPPETS = sorted(p for p in (Path(__file__).resolve().parents[1] / "snippets").glob("*.py")
                   if p.name != "__init__.py")
-ALLOWED = {"numpy", "__future__"} | set(_sys.stdlib_module_names)
+ALLOWED = {"numpy", "__future__"} | set(sys.stdlib_module_names)
 
 
 def test_there_are_snippets():
@@ -39,5 +38,7 @@ def test_module_runs_when_copied_alone(path, tmp_path):
     (tmp_path / path.name).write_bytes(path.read_bytes())
     public = "[n for n in dir(m) if not n.startswith('_') and callable(getattr(m, n))]"
     code = f"import {path.stem} as m; names = {public}; assert names, 'no public function'; print(names)"
-    result = subprocess.run([sys.executable, "-E", "-s", "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-E", "-s", "-c", code], cwd=tmp_path, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
