@@ -12,8 +12,8 @@ every snippet module, so an unchanged figure is not drawn again.
 from __future__ import annotations
 
 import hashlib
-import os
 import importlib.util
+import os
 import shutil
 import sys
 from pathlib import Path
