@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build lint linkcheck check-links clean help
+.PHONY: serve test build lint check-links clean help
 
 help:
 	@echo "make serve        build the site and serve it on http://127.0.0.1:8000 with live reload"
@@ -37,6 +37,10 @@ lint: $(VENV)/.test
 test: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# External links of the catalogue (needs network; not part of `make test`). ARGS="--update" records results.
+check-links: $(VENV)/.site
+	$(BIN)/python tools/check_links.py $(ARGS)
 
 clean:
 	rm -rf site .cache

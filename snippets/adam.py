@@ -1,0 +1,161 @@
+"""Adam and AdamW.
+
+Adam keeps two exponential moving averages per parameter, of the gradient (``m``) and of its square
+(``v``), corrects both for their start at zero, and steps by ``m_hat / (sqrt(v_hat) + eps)``: a step of
+about ``lr`` in every coordinate, whatever the gradient's scale. AdamW is the same update with the weight
+decay taken out of the gradient and applied to the weights directly ("decoupled").
+
+Conventions, as in ``torch.optim.Adam`` / ``torch.optim.AdamW``: ``eps`` is added *outside* the square root
+of the bias-corrected ``v``; the step counter ``t`` starts at 1 on the first update; with
+``decoupled=False`` weight decay is L2 (``weight_decay * p`` added to the gradient, then normalized by Adam
+like any gradient); with ``decoupled=True`` it is ``p -= lr * weight_decay * p`` before the Adam step
+(PyTorch multiplies by ``lr``; the paper uses a separate schedule multiplier).
+
+References: Kingma and Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015;
+Loshchilov and Hutter, "Decoupled Weight Decay Regularization", ICLR 2019.
+"""
+
+import numpy as np
+
+
+# --8<-- [start:init]
+def init_adam_state(params):
+    """Create Adam's state for a dict of parameters: zero moments and a step count of 0.
+
+    Parameters
+    ----------
+    params : dict of str -> ndarray of float
+        The model's parameters, e.g. ``{"W1": (n_out, n_in), "b1": (n_out,), ...}``.
+
+    Returns
+    -------
+    state : dict
+        ``{"t": 0, "m": {key: zeros like p}, "v": {key: zeros like p}}``; moments keep each
+        parameter's dtype and shape.
+    """
+    params = _check_params(params, "params")
+    return {
+        "t": 0,
+        "m": {k: np.zeros_like(p) for k, p in params.items()},
+        "v": {k: np.zeros_like(p) for k, p in params.items()},
+    }
+# --8<-- [end:init]
+
+
+# --8<-- [start:step]
+def adam_step(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+              weight_decay=0.0, decoupled=False):
+    """One Adam (``decoupled=False``) or AdamW (``decoupled=True``) update. Inputs are not modified.
+
+    Parameters
+    ----------
+    params : dict of str -> ndarray of float
+        Current parameters, any shapes.
+    grads : dict of str -> ndarray of float
+        Gradients of the loss at ``params``: same keys, shapes and dtypes as ``params``.
+    state : dict
+        From :func:`init_adam_state` or a previous call: ``{"t", "m", "v"}``.
+    lr : float >= 0
+        Learning rate (step size).
+    beta1, beta2 : float in [0, 1)
+        Decay rates of the first- and second-moment averages.
+    eps : float > 0
+        Added to ``sqrt(v_hat)`` (outside the square root) to avoid division by zero.
+    weight_decay : float >= 0
+        L2 coefficient (``decoupled=False``) or decoupled decay rate (``decoupled=True``).
+    decoupled : bool
+        False: Adam with L2, as ``torch.optim.Adam(weight_decay=...)``.
+        True: AdamW, as ``torch.optim.AdamW``.
+
+    Returns
+    -------
+    new_params : dict, same keys, shapes and dtypes as ``params``
+    new_state : dict, ``t`` increased by one and the updated moments
+
+    Raises
+    ------
+    TypeError, ValueError
+        Non-float or non-finite arrays, mismatched keys or shapes, hyperparameters out of range.
+    """
+    params, grads, state = _check_step_inputs(params, grads, state)
+    _check_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled)
+    t = state["t"] + 1
+    new_params, new_m, new_v = {}, {}, {}
+    for k, p in params.items():
+        c = p.dtype.type  # do the arithmetic in the parameter's dtype: float32 stays float32
+        g = grads[k]
+        if decoupled:
+            p = p * c(1.0 - lr * weight_decay)      # AdamW: shrink the weights directly
+        else:
+            g = g + c(weight_decay) * p             # Adam + L2: decay joins the gradient
+        m = c(beta1) * state["m"][k] + c(1.0 - beta1) * g
+        v = c(beta2) * state["v"][k] + c(1.0 - beta2) * g * g
+        m_hat = m / c(1.0 - beta1**t)               # bias corrections: beta1 with m, beta2 with v
+        v_hat = v / c(1.0 - beta2**t)
+        new_params[k] = p - c(lr) * m_hat / (np.sqrt(v_hat) + c(eps))  # eps outside the root
+        new_m[k], new_v[k] = m, v
+    return new_params, {"t": t, "m": new_m, "v": new_v}
+# --8<-- [end:step]
+
+
+def _check_params(params, name):
+    if not isinstance(params, dict) or not params:
+        raise TypeError(f"{name} must be a non-empty dict of float arrays, got {type(params).__name__}")
+    out = {}
+    for k, p in params.items():
+        p = np.asarray(p)
+        if not np.issubdtype(p.dtype, np.floating):
+            raise TypeError(f"{name}[{k!r}] must be a float array (float32 or float64), got dtype {p.dtype}")
+        if not np.all(np.isfinite(p)):
+            raise ValueError(f"{name}[{k!r}] must be finite, got NaN or inf")
+        out[k] = p
+    return out
+
+
+def _check_step_inputs(params, grads, state):
+    params = _check_params(params, "params")
+    grads = _check_params(grads, "grads")
+    if set(grads) != set(params):
+        raise ValueError(f"grads must have the same keys as params: {sorted(params)}, got {sorted(grads)}")
+    for k, p in params.items():
+        if grads[k].shape != p.shape or grads[k].dtype != p.dtype:
+            raise ValueError(f"grads[{k!r}] must have shape {p.shape} and dtype {p.dtype}, "
+                             f"got {grads[k].shape} {grads[k].dtype}")
+    if not isinstance(state, dict) or set(state) != {"t", "m", "v"}:
+        raise TypeError("state must be the dict returned by init_adam_state or adam_step "
+                        "(keys 't', 'm', 'v')")
+    t = state["t"]
+    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
+        raise ValueError(f"state['t'] must be an integer >= 0, got {t!r}")
+    for moment in ("m", "v"):
+        if not isinstance(state[moment], dict) or set(state[moment]) != set(params):
+            raise ValueError(f"state[{moment!r}] must have the same keys as params: {sorted(params)}")
+        for k, p in params.items():
+            s = np.asarray(state[moment][k])
+            if s.shape != p.shape or s.dtype != p.dtype:
+                raise ValueError(f"state[{moment!r}][{k!r}] must have shape {p.shape} and dtype {p.dtype}, "
+                                 f"got {s.shape} {s.dtype}")
+    return params, grads, state
+
+
+def _check_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled):
+    for name, value, low, low_open, high_open_1 in (
+        ("lr", lr, 0.0, False, False),
+        ("beta1", beta1, 0.0, False, True),
+        ("beta2", beta2, 0.0, False, True),
+        ("eps", eps, 0.0, True, False),
+        ("weight_decay", weight_decay, 0.0, False, False),
+    ):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+        value = float(value)
+        if high_open_1:
+            if not 0.0 <= value < 1.0:  # also rejects NaN
+                raise ValueError(f"{name} must be in [0, 1), got {value}")
+        elif low_open:
+            if not (value > low and np.isfinite(value)):
+                raise ValueError(f"{name} must be a finite number > 0, got {value}")
+        elif not (value >= low and np.isfinite(value)):
+            raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    if not isinstance(decoupled, (bool, np.bool_)):
+        raise TypeError(f"decoupled must be True or False, got {type(decoupled).__name__}")

@@ -1,0 +1,205 @@
+"""Data augmentation for batches of images of shape (N, H, W, C).
+
+Show the network a slightly different version of each training image at every epoch: mirrored, shifted
+by a few pixels, or with a little noise added. The label stays the same *only if the transformation does
+not change what the label means*: mirroring a "left arrow" makes a "right arrow", so the geometric
+transforms return what they did, and :func:`remap_flipped_labels` swaps the labels of flipped images.
+
+Every function keeps the batch's shape and dtype, draws all randomness from the ``rng`` argument and
+leaves its input unchanged. Apply augmentation to the training split only.
+
+Conventions: channels last (N, H, W, C), as in NumPy and TensorFlow images; PyTorch tensors are
+(N, C, H, W). The crop pads with zeros by default, like torchvision's ``RandomCrop(size, padding)``.
+
+References: Krizhevsky, Sutskever and Hinton, "ImageNet Classification with Deep Convolutional Neural
+Networks", NeurIPS 2012 (flips and crops); Shorten and Khoshgoftaar, "A survey on Image Data
+Augmentation for Deep Learning", Journal of Big Data 6, 2019.
+"""
+
+import numpy as np
+
+
+# --8<-- [start:flip]
+def random_horizontal_flip(images, rng, p=0.5):
+    """Mirror each image left-right with probability ``p``, independently.
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, H, W, C), any numeric dtype
+    rng : numpy.random.Generator
+    p : float in [0, 1]
+        Probability that an image is flipped.
+
+    Returns
+    -------
+    out : ndarray, same shape and dtype as ``images`` (a new array)
+    flipped : ndarray of bool, shape (N,)
+        Which images were mirrored: pass it to :func:`remap_flipped_labels` when a label has a side.
+    """
+    images = _check_images(images)
+    _check_probability(p, "p")
+    _check_rng(rng)
+    flipped = rng.random(images.shape[0]) < p
+    out = images.copy()
+    out[flipped] = images[flipped, :, ::-1, :]  # axis 2 is the width
+    return out, flipped
+# --8<-- [end:flip]
+
+
+# --8<-- [start:remap]
+def remap_flipped_labels(labels, flipped, pairs):
+    """Swap left/right labels of the images that were mirrored.
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (N,)
+        Class indices of the batch, before the flip.
+    flipped : ndarray of bool, shape (N,)
+        The mask returned by :func:`random_horizontal_flip`.
+    pairs : dict {int: int}
+        Classes that trade places under a mirror, e.g. ``{LEFT_ARROW: RIGHT_ARROW}``; each pair is
+        applied in both directions. Classes not mentioned keep their label.
+
+    Returns
+    -------
+    ndarray, shape (N,), dtype of ``labels`` (a new array)
+    """
+    labels = np.asarray(labels)
+    if not np.issubdtype(labels.dtype, np.integer) or labels.ndim != 1:
+        raise TypeError(f"labels must be a 1-D int array of class indices, got dtype {labels.dtype} "
+                        f"and shape {labels.shape}")
+    flipped = np.asarray(flipped)
+    if flipped.dtype != np.bool_ or flipped.shape != labels.shape:
+        raise ValueError(f"flipped must be a bool array of shape {labels.shape} from "
+                         f"random_horizontal_flip, got dtype {flipped.dtype} and shape {flipped.shape}")
+    mapping = _check_pairs(pairs)
+    out = labels.copy()
+    for a, b in mapping.items():
+        out[flipped & (labels == a)] = b
+    return out
+# --8<-- [end:remap]
+
+
+# --8<-- [start:crop]
+def random_crop(images, rng, padding, pad_mode="constant"):
+    """Pad each image by ``padding`` pixels on every side, then cut out an (H, W) window at random.
+
+    The result is the image shifted by up to ``padding`` pixels in each direction, with the uncovered
+    border filled with zeros (``pad_mode="constant"``) or mirrored pixels (``"reflect"``).
+
+    Parameters
+    ----------
+    images : ndarray, shape (N, H, W, C), any numeric dtype
+    rng : numpy.random.Generator
+    padding : int >= 0
+        0 returns a copy of ``images``. ``"reflect"`` needs ``padding < min(H, W)``.
+    pad_mode : {"constant", "reflect"}
+
+    Returns
+    -------
+    out : ndarray, same shape and dtype as ``images``
+    offsets : ndarray of int, shape (N, 2)
+        Top-left corner (row, column) of each window in the padded image; the content moved by
+        ``padding - offsets`` pixels (down, right).
+    """
+    images = _check_images(images)
+    _check_rng(rng)
+    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)):
+        raise TypeError(f"padding must be an int >= 0, got {type(padding).__name__}")
+    n, h, w, _ = images.shape
+    if padding < 0:
+        raise ValueError(f"padding must be >= 0, got {padding}")
+    if pad_mode not in ("constant", "reflect"):
+        raise ValueError(f"pad_mode must be 'constant' or 'reflect', got {pad_mode!r}")
+    if pad_mode == "reflect" and padding >= min(h, w):
+        raise ValueError(f"padding must be < min(H, W) = {min(h, w)} with pad_mode='reflect', got {padding}")
+    padded = np.pad(images, ((0, 0), (padding, padding), (padding, padding), (0, 0)), mode=pad_mode)
+    offsets = rng.integers(0, 2 * padding + 1, size=(n, 2))
+    out = np.empty_like(images)
+    for i, (top, left) in enumerate(offsets):
+        out[i] = padded[i, top:top + h, left:left + w, :]
+    return out, offsets
+# --8<-- [end:crop]
+
+
+# --8<-- [start:noise]
+def add_gaussian_noise(images, rng, std, clip=None):
+    """Add independent Gaussian noise of standard deviation ``std`` to every pixel.
+
+    Parameters
+    ----------
+    images : ndarray of float, shape (N, H, W, C)
+    rng : numpy.random.Generator
+    std : float >= 0
+        In the units of the pixels (e.g. 0.05 for images scaled to [0, 1]). 0 returns a copy.
+    clip : tuple (low, high) or None
+        Clip the result to the valid pixel range, e.g. ``(0.0, 1.0)``.
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``images``
+    """
+    images = _check_images(images)
+    if not np.issubdtype(images.dtype, np.floating):
+        raise TypeError(f"images must be a float array for additive noise, got dtype {images.dtype}; "
+                        "convert with images.astype(np.float32) / 255")
+    _check_rng(rng)
+    if isinstance(std, bool) or not isinstance(std, (int, float, np.floating, np.integer)):
+        raise TypeError(f"std must be a number >= 0, got {type(std).__name__}")
+    if not 0.0 <= float(std) < np.inf:
+        raise ValueError(f"std must be finite and >= 0, got {std}")
+    noise = rng.standard_normal(images.shape).astype(images.dtype, copy=False)
+    out = images + images.dtype.type(std) * noise
+    if clip is not None:
+        low, high = _check_clip(clip)
+        out = np.clip(out, images.dtype.type(low), images.dtype.type(high))
+    return out
+# --8<-- [end:noise]
+
+
+def _check_images(images):
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"images must be 4-D with shape (N, H, W, C), got shape {images.shape}")
+    if not (np.issubdtype(images.dtype, np.number) and not np.issubdtype(images.dtype, np.complexfloating)):
+        raise TypeError(f"images must be a real numeric array, got dtype {images.dtype}")
+    if np.issubdtype(images.dtype, np.floating) and not np.all(np.isfinite(images)):
+        raise ValueError("images must be finite, got NaN or inf")
+    return images
+
+
+def _check_probability(p, name):
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a number in [0, 1], got {type(p).__name__}")
+    if not 0.0 <= float(p) <= 1.0:  # also rejects NaN
+        raise ValueError(f"{name} must be in [0, 1], got {p}")
+
+
+def _check_rng(rng):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
+        )
+
+
+def _check_pairs(pairs):
+    if not isinstance(pairs, dict) or not pairs:
+        raise TypeError(f"pairs must be a non-empty dict {{class: mirrored class}}, got {pairs!r}")
+    mapping = {}
+    for a, b in pairs.items():
+        if not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in (a, b)):
+            raise TypeError(f"pairs must map int classes to int classes, got {a!r}: {b!r}")
+        for src, dst in ((int(a), int(b)), (int(b), int(a))):
+            if mapping.get(src, dst) != dst:
+                raise ValueError(f"class {src} appears in two pairs of {pairs!r}")
+            mapping[src] = dst
+    return mapping
+
+
+def _check_clip(clip):
+    if not isinstance(clip, (tuple, list)) or len(clip) != 2:
+        raise TypeError(f"clip must be a (low, high) tuple or None, got {clip!r}")
+    low, high = float(clip[0]), float(clip[1])
+    if not low < high:
+        raise ValueError(f"clip must have low < high, got {clip!r}")
+    return low, high

@@ -1,0 +1,281 @@
+"""Weight initialization for dense layers: zeros, small random, Xavier/Glorot and He/Kaiming.
+
+Random weights break the symmetry between the units of a layer; their scale decides whether the signal
+keeps its size through a deep network. Xavier/Glorot keeps the variance for tanh-like layers, He/Kaiming
+for ReLU layers. The fans are read from the weight's shape ``(n_out, n_in)`` exactly as
+``torch.nn.init`` does: ``fan_in = shape[1]``, ``fan_out = shape[0]``.
+
+References: Glorot and Bengio, "Understanding the difficulty of training deep feedforward neural
+networks", AISTATS 2010. He et al., "Delving Deep into Rectifiers: Surpassing Human-Level Performance on
+ImageNet Classification", ICCV 2015.
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+
+# --8<-- [start:fans]
+def fan_in_and_fan_out(shape):
+    """Fan-in and fan-out of a dense weight ``W`` of shape ``(n_out, n_in)``.
+
+    Parameters
+    ----------
+    shape : tuple of two positive ints, ``(n_out, n_in)``
+        The layer computes ``Z = A @ W.T + b``, so each output unit sums ``n_in`` inputs.
+
+    Returns
+    -------
+    fan_in, fan_out : int, int
+        ``shape[1]`` and ``shape[0]`` (not the other way round: PyTorch stores ``W`` as (out, in)).
+    """
+    n_out, n_in = _check_shape(shape)
+    return n_in, n_out
+# --8<-- [end:fans]
+
+
+# --8<-- [start:simple]
+def zeros(shape, rng=None, dtype=np.float64):
+    """All-zero weights: every unit of the layer computes the same thing and stays so (no symmetry breaking).
+
+    Parameters
+    ----------
+    shape : tuple ``(n_out, n_in)``
+    rng : numpy.random.Generator or None
+        Unused; accepted so that every initializer has the same signature.
+    dtype : float32 or float64
+
+    Returns
+    -------
+    ndarray of shape ``(n_out, n_in)`` and the given dtype, all zeros.
+    """
+    shape = _check_shape(shape)
+    if rng is not None:
+        _check_rng(rng)
+    return np.zeros(shape, dtype=_check_dtype(dtype))
+
+
+def random_normal(shape, rng, scale=0.01, dtype=np.float64):
+    """Gaussian weights with a fixed standard deviation ``scale``, whatever the layer's size.
+
+    Parameters
+    ----------
+    shape : tuple ``(n_out, n_in)``
+    rng : numpy.random.Generator
+    scale : float > 0
+        Standard deviation. Andrew Ng's course uses 0.01 ("small random") and 10 ("large random").
+    dtype : float32 or float64
+
+    Returns
+    -------
+    ndarray of shape ``(n_out, n_in)``: ``scale * N(0, 1)`` entries.
+    """
+    shape = _check_shape(shape)
+    _check_rng(rng)
+    dtype = _check_dtype(dtype)
+    _check_positive(scale, "scale")
+    return rng.standard_normal(shape, dtype=dtype) * dtype.type(scale)
+# --8<-- [end:simple]
+
+
+# --8<-- [start:xavier]
+def xavier_normal(shape, rng, dtype=np.float64):
+    """Glorot/Xavier normal: ``N(0, std^2)`` with ``std = sqrt(2 / (fan_in + fan_out))``.
+
+    Parameters
+    ----------
+    shape : tuple ``(n_out, n_in)``
+    rng : numpy.random.Generator
+    dtype : float32 or float64
+
+    Returns
+    -------
+    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.xavier_normal_`` with ``gain=1``.
+    """
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    _check_rng(rng)
+    dtype = _check_dtype(dtype)
+    std = math.sqrt(2.0 / (fan_in + fan_out))
+    return rng.standard_normal((fan_out, fan_in), dtype=dtype) * dtype.type(std)
+
+
+def xavier_uniform(shape, rng, dtype=np.float64):
+    """Glorot/Xavier uniform: ``U(-a, a)`` with ``a = sqrt(6 / (fan_in + fan_out))``.
+
+    Parameters
+    ----------
+    shape : tuple ``(n_out, n_in)``
+    rng : numpy.random.Generator
+    dtype : float32 or float64
+
+    Returns
+    -------
+    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.xavier_uniform_`` with ``gain=1``.
+    The variance ``a^2 / 3 = 2 / (fan_in + fan_out)`` equals that of :func:`xavier_normal`.
+    """
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    _check_rng(rng)
+    dtype = _check_dtype(dtype)
+    bound = math.sqrt(6.0 / (fan_in + fan_out))
+    return _uniform((fan_out, fan_in), bound, rng, dtype)
+# --8<-- [end:xavier]
+
+
+# --8<-- [start:he]
+def he_normal(shape, rng, dtype=np.float64):
+    """He/Kaiming normal for ReLU layers: ``N(0, std^2)`` with ``std = sqrt(2 / fan_in)``.
+
+    Parameters
+    ----------
+    shape : tuple ``(n_out, n_in)``
+    rng : numpy.random.Generator
+    dtype : float32 or float64
+
+    Returns
+    -------
+    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.kaiming_normal_(W, nonlinearity="relu")``
+    (mode ``"fan_in"``, gain ``sqrt(2)``). Not truncated.
+    """
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    _check_rng(rng)
+    dtype = _check_dtype(dtype)
+    std = math.sqrt(2.0) / math.sqrt(fan_in)  # gain for ReLU is sqrt(2)
+    return rng.standard_normal((fan_out, fan_in), dtype=dtype) * dtype.type(std)
+
+
+def he_uniform(shape, rng, dtype=np.float64):
+    """He/Kaiming uniform for ReLU layers: ``U(-a, a)`` with ``a = sqrt(6 / fan_in)``.
+
+    Parameters
+    ----------
+    shape : tuple ``(n_out, n_in)``
+    rng : numpy.random.Generator
+    dtype : float32 or float64
+
+    Returns
+    -------
+    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.kaiming_uniform_(W, nonlinearity="relu")``.
+    The variance ``a^2 / 3 = 2 / fan_in`` equals that of :func:`he_normal`.
+    """
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    _check_rng(rng)
+    dtype = _check_dtype(dtype)
+    bound = math.sqrt(2.0) * math.sqrt(3.0 / fan_in)
+    return _uniform((fan_out, fan_in), bound, rng, dtype)
+# --8<-- [end:he]
+
+
+INITIALIZERS = {
+    "zeros": zeros,
+    "random_normal": random_normal,
+    "xavier_normal": xavier_normal,
+    "xavier_uniform": xavier_uniform,
+    "he_normal": he_normal,
+    "he_uniform": he_uniform,
+}
+ALIASES = {"random": "random_normal", "he": "he_normal"}  # the names used in Andrew Ng's course
+
+
+# --8<-- [start:init_params]
+def init_params(layer_sizes, method, rng, *, scale=0.01, dtype=np.float64):
+    """Initialize a dense network's parameters.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of positive ints ``[n0, n1, ..., nL]``
+        ``n0`` is the number of input features, ``nL`` the number of outputs.
+    method : str
+        One of ``"zeros"``, ``"random_normal"``, ``"xavier_normal"``, ``"xavier_uniform"``,
+        ``"he_normal"``, ``"he_uniform"``; ``"random"`` and ``"he"`` are accepted as the course's names for
+        ``"random_normal"`` and ``"he_normal"``.
+    rng : numpy.random.Generator
+    scale : float > 0
+        Standard deviation for ``"random_normal"``; ignored by the other methods.
+    dtype : float32 or float64
+
+    Returns
+    -------
+    dict
+        ``{"W1": (n1, n0), "b1": (n1,), ..., "WL": (nL, n(L-1)), "bL": (nL,)}``. Biases are zeros:
+        random weights alone break the symmetry.
+    """
+    sizes = _check_layer_sizes(layer_sizes)
+    init = _check_method(method)
+    _check_rng(rng)
+    dtype = _check_dtype(dtype)
+    _check_positive(scale, "scale")
+    params = {}
+    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        if init is random_normal:
+            params[f"W{layer}"] = random_normal((n_out, n_in), rng, scale=scale, dtype=dtype)
+        else:
+            params[f"W{layer}"] = init((n_out, n_in), rng, dtype=dtype)
+        params[f"b{layer}"] = np.zeros(n_out, dtype=dtype)
+    return params
+# --8<-- [end:init_params]
+
+
+def _uniform(shape, bound, rng, dtype):
+    """``U(-bound, bound)`` in ``dtype`` without passing through float64 for float32."""
+    u = rng.random(shape, dtype=dtype)
+    return (u * dtype.type(2.0) - dtype.type(1.0)) * dtype.type(bound)
+
+
+def _check_shape(shape):
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+        raise ValueError(f"shape must be a pair (n_out, n_in) of positive ints, got {shape!r}")
+    for n in shape:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"shape must be a pair (n_out, n_in) of positive ints, got {shape!r}")
+        if n < 1:
+            raise ValueError(f"shape must be a pair (n_out, n_in) of positive ints, got {shape!r}")
+    return int(shape[0]), int(shape[1])
+
+
+def _check_layer_sizes(layer_sizes):
+    if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__"):
+        raise TypeError(f"layer_sizes must be a sequence of positive ints, got {layer_sizes!r}")
+    sizes = list(layer_sizes)
+    if len(sizes) < 2:
+        raise ValueError(f"layer_sizes needs at least 2 entries (inputs and outputs), got {sizes}")
+    for n in sizes:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"layer_sizes must contain positive ints, got {sizes}")
+        if n < 1:
+            raise ValueError(f"layer_sizes must contain positive ints (>= 1), got {sizes}")
+    return [int(n) for n in sizes]
+
+
+def _check_method(method):
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, got {type(method).__name__}")
+    name = ALIASES.get(method, method)
+    if name not in INITIALIZERS:
+        known = ", ".join(sorted([*INITIALIZERS, *ALIASES]))
+        raise ValueError(f"method must be one of {known}; got {method!r}")
+    return INITIALIZERS[name]
+
+
+def _check_dtype(dtype):
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from error
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
+def _check_positive(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive number, got {type(value).__name__}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+
+
+def _check_rng(rng):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
+        )

@@ -1,0 +1,158 @@
+"""Gradient descent with momentum, in the two forms a reader meets.
+
+Momentum keeps a velocity, a running sum of past gradients, and steps along it instead of along the
+latest gradient alone: oscillating components cancel out and consistent ones add up.
+
+- ``form="pytorch"`` (``torch.optim.SGD``, Sutskever et al. 2013 without the lr inside):
+  ``v = beta * v + (1 - dampening) * g`` and ``w = w - lr * v``. As in PyTorch, the very first step
+  sets ``v = g``, the raw gradient, even when ``dampening`` is not zero.
+- ``form="ema"`` (Andrew Ng's course): ``v = beta * v + (1 - beta) * g``, starting from ``v = 0``,
+  and ``w = w - lr * v``. Its velocity is ``(1 - beta)`` times PyTorch's, so the two give the same
+  path when ``lr_ema = lr_pytorch / (1 - beta)``.
+
+Both keep the learning rate *outside* the velocity, so a learning-rate schedule acts at once.
+
+References: Polyak, "Some methods of speeding up the convergence of iteration methods", 1964;
+Sutskever, Martens, Dahl and Hinton, "On the importance of initialization and momentum in deep
+learning", ICML 2013; Andrew Ng, Deep Learning Specialization, course 2 ("Gradient descent with
+momentum"); PyTorch documentation of ``torch.optim.SGD``.
+"""
+
+import numpy as np
+
+FORMS = ("pytorch", "ema")
+
+
+# --8<-- [start:init]
+def init_momentum_state(params):
+    """Start the optimizer state: zero velocity for every parameter, no step taken yet.
+
+    Parameters
+    ----------
+    params : dict of str -> ndarray of float
+        The model's parameters, e.g. ``{"W1": (n1, n0), "b1": (n1,), ...}``.
+
+    Returns
+    -------
+    state : dict
+        ``{"step": 0, "velocity": {name: zeros of the parameter's shape and dtype}}``.
+    """
+    params = _check_params(params, "params")
+    return {"step": 0, "velocity": {name: np.zeros_like(p) for name, p in params.items()}}
+# --8<-- [end:init]
+
+
+# --8<-- [start:step]
+def momentum_step(params, grads, state, *, lr, beta=0.9, form="pytorch", dampening=0.0, nesterov=False):
+    """One step of gradient descent with momentum; inputs are not modified.
+
+    Parameters
+    ----------
+    params : dict of str -> ndarray of float
+    grads : dict of str -> ndarray of float
+        Same keys, shapes and dtypes as ``params``.
+    state : dict
+        From :func:`init_momentum_state` or the previous call.
+    lr : float >= 0
+        Learning rate. The same path needs ``lr_ema = lr_pytorch / (1 - beta)``.
+    beta : float in [0, 1)
+        Momentum coefficient; ``beta = 0`` is plain gradient descent in both forms.
+    form : {"pytorch", "ema"}
+        ``"pytorch"``: ``v = beta*v + (1-dampening)*g`` (first step ``v = g``);
+        ``"ema"``: ``v = beta*v + (1-beta)*g`` from ``v = 0``.
+    dampening : float in [0, 1]
+        PyTorch's dampening of the new gradient (``form="pytorch"`` only).
+    nesterov : bool
+        Nesterov momentum as in PyTorch: step along ``g + beta*v`` (``form="pytorch"`` only,
+        needs ``beta > 0`` and ``dampening = 0``).
+
+    Returns
+    -------
+    new_params : dict, same keys, shapes and dtypes as ``params``
+    new_state : dict, the state to pass to the next call
+    """
+    params, grads, velocity = _check_step_inputs(params, grads, state)
+    _check_hyperparameters(lr, beta, form, dampening, nesterov)
+    lr, beta, dampening = float(lr), float(beta), float(dampening)  # Python floats keep float32 float32
+    first_step = state["step"] == 0
+    new_params, new_velocity = {}, {}
+    for name, w in params.items():
+        g, v = grads[name], velocity[name]
+        if form == "ema":
+            v = beta * v + (1 - beta) * g
+        elif first_step:
+            v = g.copy()  # PyTorch: the first buffer is the raw gradient, dampening or not
+        else:
+            v = beta * v + (1 - dampening) * g
+        direction = g + beta * v if nesterov else v
+        new_params[name] = w - lr * direction
+        new_velocity[name] = v
+    return new_params, {"step": state["step"] + 1, "velocity": new_velocity}
+# --8<-- [end:step]
+
+
+def _check_params(params, name):
+    if not isinstance(params, dict) or not params:
+        raise TypeError(f"{name} must be a non-empty dict of float arrays, got {type(params).__name__}")
+    checked = {}
+    for key, value in params.items():
+        value = np.asarray(value)
+        if not np.issubdtype(value.dtype, np.floating):
+            raise TypeError(f"{name}[{key!r}] must be a float array (float32 or float64), "
+                            f"got dtype {value.dtype}")
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"{name}[{key!r}] must be finite, got NaN or inf")
+        checked[key] = value
+    return checked
+
+
+def _check_same_layout(reference, other, name):
+    if set(other) != set(reference):
+        raise ValueError(f"{name} must have the same keys as params: {sorted(reference)}, "
+                         f"got {sorted(other)}")
+    for key, p in reference.items():
+        if other[key].shape != p.shape:
+            raise ValueError(f"{name}[{key!r}] has shape {other[key].shape}, params[{key!r}] has {p.shape}")
+        if other[key].dtype != p.dtype:
+            raise TypeError(f"{name}[{key!r}] has dtype {other[key].dtype}, params[{key!r}] has {p.dtype}")
+
+
+def _check_step_inputs(params, grads, state):
+    params = _check_params(params, "params")
+    grads = _check_params(grads, "grads")
+    _check_same_layout(params, grads, "grads")
+    if not isinstance(state, dict) or set(state) != {"step", "velocity"}:
+        raise TypeError("state must be the dict returned by init_momentum_state or momentum_step")
+    step = state["step"]
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+        raise ValueError(f"state['step'] must be an integer >= 0, got {step!r}")
+    velocity = _check_params(state["velocity"], "state['velocity']")
+    _check_same_layout(params, velocity, "state['velocity']")
+    return params, grads, velocity
+
+
+def _check_number(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+
+
+def _check_hyperparameters(lr, beta, form, dampening, nesterov):
+    _check_number(lr, "lr")
+    if lr < 0:
+        raise ValueError(f"lr must be >= 0, got {lr}")
+    _check_number(beta, "beta")
+    if not 0.0 <= beta < 1.0:
+        raise ValueError(f"beta must be in [0, 1), got {beta}")
+    if form not in FORMS:
+        raise ValueError(f"form must be one of {FORMS}, got {form!r}")
+    _check_number(dampening, "dampening")
+    if not 0.0 <= dampening <= 1.0:
+        raise ValueError(f"dampening must be in [0, 1], got {dampening}")
+    if not isinstance(nesterov, (bool, np.bool_)):
+        raise TypeError(f"nesterov must be True or False, got {type(nesterov).__name__}")
+    if form == "ema" and (dampening != 0 or nesterov):
+        raise ValueError("dampening and nesterov apply to form='pytorch' only; the EMA form has neither")
+    if nesterov and (beta == 0 or dampening != 0):
+        raise ValueError("nesterov needs beta > 0 and dampening = 0 (as in torch.optim.SGD)")

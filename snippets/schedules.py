@@ -1,0 +1,262 @@
+"""Learning-rate schedules as pure functions of the step.
+
+Each function maps a step index (the number of updates done so far, starting at 0) to the learning rate
+for the next update. There is no hidden state: calling a schedule to plot it does not advance it, and
+resuming training at step ``k`` needs nothing but ``k``.
+
+Each schedule equals a PyTorch scheduler after ``k`` calls to ``scheduler.step()``: ``step_decay`` is
+``StepLR``, ``triangular_clr`` is ``CyclicLR(mode="triangular")``, ``sgdr`` is
+``CosineAnnealingWarmRestarts`` and ``one_cycle`` is ``OneCycleLR`` (two phases by default, the paper's
+three with ``three_phase=True``).
+
+References: Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017;
+Loshchilov and Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR 2017;
+Smith and Topin, "Super-Convergence: Very Fast Training of Neural Networks Using Large Learning Rates", 2017
+(arXiv:1708.07120); Smith, "A disciplined approach to neural network hyper-parameters: Part 1", 2018
+(arXiv:1803.09820).
+"""
+
+import math
+
+import numpy as np
+
+
+# --8<-- [start:step_decay]
+def step_decay(step, *, lr0, drop, every):
+    """Step decay: multiply the learning rate by ``drop`` every ``every`` steps (PyTorch ``StepLR``).
+
+    Parameters
+    ----------
+    step : int >= 0
+        Number of updates done so far.
+    lr0 : float >= 0
+        Learning rate for steps ``0 .. every - 1``.
+    drop : float in (0, 1]
+        Factor applied at each drop (``gamma`` in ``StepLR``).
+    every : int >= 1
+        Steps between drops (``step_size`` in ``StepLR``).
+
+    Returns
+    -------
+    float
+        ``lr0 * drop ** (step // every)``.
+    """
+    _check_step(step)
+    _check_number(lr0, "lr0", low=0.0)
+    _check_number(drop, "drop", low=0.0, low_open=True, high=1.0)
+    _check_positive_int(every, "every")
+    return lr0 * drop ** (step // every)
+# --8<-- [end:step_decay]
+
+
+# --8<-- [start:triangular_clr]
+def triangular_clr(step, *, base_lr, max_lr, step_size):
+    """Triangular cyclical learning rate (Smith 2017; PyTorch ``CyclicLR(mode="triangular")``).
+
+    The rate climbs linearly from ``base_lr`` to ``max_lr`` in ``step_size`` steps, comes back down in
+    ``step_size`` steps, and repeats: one cycle is ``2 * step_size`` steps.
+
+    Parameters
+    ----------
+    step : int >= 0
+        Number of updates done so far.
+    base_lr : float >= 0
+        Lower bound, reached at steps ``0, 2 * step_size, 4 * step_size, ...``.
+    max_lr : float >= base_lr
+        Upper bound, reached at steps ``step_size, 3 * step_size, ...``.
+    step_size : int >= 1
+        Half a cycle, in steps (``step_size_up`` in ``CyclicLR``; Smith suggests 2 to 10 epochs).
+
+    Returns
+    -------
+    float
+        ``base_lr + (max_lr - base_lr) * max(0, 1 - x)`` with ``x = |step / step_size - 2 * cycle + 1|``
+        and ``cycle = floor(1 + step / (2 * step_size))``.
+    """
+    _check_step(step)
+    _check_number(base_lr, "base_lr", low=0.0)
+    _check_number(max_lr, "max_lr", low=base_lr)
+    _check_positive_int(step_size, "step_size")
+    cycle = math.floor(1 + step / (2 * step_size))
+    x = abs(step / step_size - 2 * cycle + 1)
+    return base_lr + (max_lr - base_lr) * max(0.0, 1.0 - x)
+# --8<-- [end:triangular_clr]
+
+
+# --8<-- [start:sgdr]
+def sgdr(step, *, lr_max, T_0, T_mult=1, eta_min=0.0):
+    """Cosine annealing with warm restarts (SGDR; PyTorch ``CosineAnnealingWarmRestarts``).
+
+    The rate follows half a cosine from ``lr_max`` down towards ``eta_min`` over a period of ``T_i``
+    steps, then restarts at ``lr_max``; each period is ``T_mult`` times longer than the one before.
+
+    Parameters
+    ----------
+    step : int >= 0
+        Number of updates done so far.
+    lr_max : float >= eta_min
+        Rate at the start of every period.
+    T_0 : int >= 1
+        Length of the first period, in steps.
+    T_mult : int >= 1
+        Growth factor of the period (1: every period lasts ``T_0`` steps).
+    eta_min : float >= 0
+        Floor approached at the end of every period.
+
+    Returns
+    -------
+    float
+        ``eta_min + (lr_max - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2``, with ``T_cur`` the steps
+        since the last restart.
+    """
+    _check_step(step)
+    _check_positive_int(T_0, "T_0")
+    _check_positive_int(T_mult, "T_mult")
+    _check_number(eta_min, "eta_min", low=0.0)
+    _check_number(lr_max, "lr_max", low=eta_min)
+    t_cur, t_i = step, T_0
+    if T_mult == 1:
+        t_cur = step % T_0
+    else:
+        while t_cur >= t_i:  # integer arithmetic: restarts land exactly on their step
+            t_cur -= t_i
+            t_i *= T_mult
+    return eta_min + (lr_max - eta_min) * (1 + math.cos(math.pi * t_cur / t_i)) / 2
+# --8<-- [end:sgdr]
+
+
+# --8<-- [start:one_cycle]
+def one_cycle(step, *, total_steps, max_lr, pct_start=0.3, div_factor=25.0, final_div_factor=1e4,
+              anneal="cos", three_phase=False, base_momentum=0.85, max_momentum=0.95,
+              cycle_momentum=True):
+    """The 1cycle policy (Smith and Topin 2017; PyTorch ``OneCycleLR``): learning rate and momentum.
+
+    The rate warms up from ``max_lr / div_factor`` to ``max_lr`` over the first ``pct_start`` of the
+    run while momentum falls from ``max_momentum`` to ``base_momentum``; then:
+
+    - ``three_phase=False`` (PyTorch's and fastai's default): one phase anneals the rate from ``max_lr``
+      to ``min_lr = max_lr / (div_factor * final_div_factor)`` while momentum climbs back.
+    - ``three_phase=True`` (the paper): the rate comes back down to ``max_lr / div_factor`` in as many
+      steps as the warm-up took, mirroring it, then a last phase "annihilates" it to ``min_lr`` at
+      constant ``max_momentum``.
+
+    Parameters
+    ----------
+    step : int in [0, total_steps - 1]
+        Number of updates done so far.
+    total_steps : int >= 2
+        Length of the whole run, in updates.
+    max_lr : float > 0
+        Peak learning rate.
+    pct_start : float in (0, 1)
+        Fraction of the run spent warming up. The warm-up must end after step 0
+        (``pct_start * total_steps > 1``), and with ``three_phase`` the first two phases must end before the
+        last step (``2 * pct_start * total_steps < total_steps + 1``).
+    div_factor, final_div_factor : float >= 1
+        Initial rate ``max_lr / div_factor``; final rate ``initial / final_div_factor``.
+    anneal : {"cos", "linear"}
+        Shape of every phase: half a cosine or a straight line.
+    three_phase : bool
+        False: two phases (PyTorch default). True: the paper's three phases.
+    base_momentum, max_momentum : float, 0 <= base_momentum <= max_momentum < 1
+        Momentum (or Adam's beta1) range, cycled inversely to the learning rate.
+    cycle_momentum : bool
+        If False, momentum is not scheduled and ``None`` is returned for it.
+
+    Returns
+    -------
+    lr : float
+    momentum : float, or None when ``cycle_momentum`` is False
+    """
+    _check_one_cycle_args(step, total_steps, max_lr, pct_start, div_factor, final_div_factor, anneal,
+                          three_phase, base_momentum, max_momentum, cycle_momentum)
+    initial_lr = max_lr / div_factor
+    min_lr = initial_lr / final_div_factor
+    warm_end = pct_start * total_steps - 1  # phase boundaries, as steps (may be fractional)
+    if three_phase:
+        phases = [(warm_end, initial_lr, max_lr, max_momentum, base_momentum),
+                  (2 * warm_end, max_lr, initial_lr, base_momentum, max_momentum),
+                  (total_steps - 1, initial_lr, min_lr, max_momentum, max_momentum)]
+    else:
+        phases = [(warm_end, initial_lr, max_lr, max_momentum, base_momentum),
+                  (total_steps - 1, max_lr, min_lr, base_momentum, max_momentum)]
+    start = 0.0
+    for i, (end, lr_a, lr_b, mom_a, mom_b) in enumerate(phases):
+        if step <= end or i == len(phases) - 1:
+            pct = (step - start) / (end - start)  # 0 at the phase's start, 1 at its end
+            lr = _anneal(lr_a, lr_b, pct, anneal)
+            momentum = _anneal(mom_a, mom_b, pct, anneal) if cycle_momentum else None
+            return lr, momentum
+        start = end
+
+
+def _anneal(start, end, pct, anneal):
+    if anneal == "cos":
+        return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+    return (end - start) * pct + start
+# --8<-- [end:one_cycle]
+
+
+def _check_step(step):
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
+        raise TypeError(f"step must be an integer >= 0, got {type(step).__name__}")
+    if step < 0:
+        raise ValueError(f"step must be an integer >= 0, got {step}")
+
+
+def _check_positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= 1, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value}")
+
+
+def _check_number(value, name, *, low=None, low_open=False, high=None):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    value = float(value)
+    lo = "-inf" if low is None else f"{low}"
+    hi = "inf" if high is None else f"{high}"
+    bounds = f"{'(' if low_open or low is None else '['}{lo}, {hi}{']' if high is not None else ')'}"
+    ok = math.isfinite(value)
+    ok = ok and (low is None or (value > low if low_open else value >= low))
+    ok = ok and (high is None or value <= high)
+    if not ok:
+        raise ValueError(f"{name} must be a finite number in {bounds}, got {value}")
+
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+
+
+def _check_one_cycle_args(step, total_steps, max_lr, pct_start, div_factor, final_div_factor, anneal,
+                          three_phase, base_momentum, max_momentum, cycle_momentum):
+    _check_step(step)
+    _check_positive_int(total_steps, "total_steps")
+    if total_steps < 2:
+        raise ValueError(f"total_steps must be an integer >= 2, got {total_steps}")
+    if step >= total_steps:
+        raise ValueError(f"step must be in [0, total_steps - 1] = [0, {total_steps - 1}], got {step}")
+    _check_number(max_lr, "max_lr", low=0.0, low_open=True)
+    _check_number(pct_start, "pct_start", low=0.0, low_open=True, high=1.0)
+    if pct_start == 1.0:
+        raise ValueError("pct_start must be in (0, 1), got 1.0: no steps would be left to anneal")
+    _check_number(div_factor, "div_factor", low=1.0)
+    _check_number(final_div_factor, "final_div_factor", low=1.0)
+    if anneal not in ("cos", "linear"):
+        raise ValueError(f"anneal must be 'cos' or 'linear', got {anneal!r}")
+    _check_bool(three_phase, "three_phase")
+    _check_bool(cycle_momentum, "cycle_momentum")
+    _check_number(max_momentum, "max_momentum", low=0.0, high=1.0)
+    if max_momentum == 1.0:
+        raise ValueError("max_momentum must be in [0, 1), got 1.0")
+    _check_number(base_momentum, "base_momentum", low=0.0, high=max_momentum)
+    if pct_start * total_steps <= 1:
+        raise ValueError(f"pct_start * total_steps must be > 1 so the warm-up ends after step 0, "
+                         f"got {pct_start} * {total_steps}")
+    if three_phase and 2 * pct_start * total_steps >= total_steps + 1:
+        raise ValueError(f"with three_phase, 2 * pct_start * total_steps must be < total_steps + 1 so "
+                         f"the annihilation phase is not empty, got pct_start={pct_start}, "
+                         f"total_steps={total_steps}")
+

@@ -1,0 +1,262 @@
+"""Tests of snippets/batchnorm.py: normalization, gradients, running statistics, regressions, bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from snippets.batchnorm import batchnorm_backward, batchnorm_forward, init_batchnorm
+
+
+def _batch(rng, n=32, features=5):
+    # Features on very different scales and offsets: a per-feature bug cannot hide.
+    scales = np.array([0.1, 1.0, 3.0, 10.0, 50.0])[:features]
+    return rng.normal(size=(n, features)) * scales + np.arange(features)
+
+
+def test_init_gives_identity_scale_and_unit_running_stats():
+    gamma, beta, state = init_batchnorm(4)
+    np.testing.assert_array_equal(gamma, np.ones(4))
+    np.testing.assert_array_equal(beta, np.zeros(4))
+    np.testing.assert_array_equal(state["running_mean"], np.zeros(4))
+    np.testing.assert_array_equal(state["running_var"], np.ones(4))
+
+
+def test_training_output_has_mean_zero_and_variance_one_per_feature(rng):
+    x = _batch(rng)
+    gamma, beta, state = init_batchnorm(5)
+    out, _, _ = batchnorm_forward(x, gamma, beta, state, eps=1e-12)
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(out.var(axis=0), 1, rtol=1e-9)
+
+
+def test_gamma_and_beta_set_the_output_scale_and_shift(rng):
+    x = _batch(rng)
+    _, _, state = init_batchnorm(5)
+    gamma, beta = rng.uniform(0.5, 2, 5), rng.normal(size=5)
+    out, _, _ = batchnorm_forward(x, gamma, beta, state, eps=1e-12)
+    np.testing.assert_allclose(out.mean(axis=0), beta, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=0), gamma, rtol=1e-9)
+
+
+def _numeric_gradient(f, x, eps=1e-6):
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        step = np.zeros_like(x)
+        step[idx] = eps
+        grad[idx] = (f(x + step) - f(x - step)) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_backward_matches_finite_differences(rng, training):
+    x = _batch(rng, n=6, features=4)
+    gamma, beta = rng.uniform(0.5, 2, 4), rng.normal(size=4)
+    state = {"running_mean": rng.normal(size=4), "running_var": rng.uniform(0.5, 2, 4)}
+    upstream = rng.normal(size=x.shape)  # loss = sum(upstream * out): not symmetric, not all ones
+
+    def loss(x_, gamma_=gamma, beta_=beta):
+        return np.sum(upstream * batchnorm_forward(x_, gamma_, beta_, state, training=training)[0])
+
+    _, cache, _ = batchnorm_forward(x, gamma, beta, state, training=training)
+    dx, dgamma, dbeta = batchnorm_backward(upstream, cache)
+    np.testing.assert_allclose(dx, _numeric_gradient(loss, x), rtol=1e-6, atol=1e-8)
+    numeric_dgamma = _numeric_gradient(lambda g: loss(x, g), gamma)
+    numeric_dbeta = _numeric_gradient(lambda b: loss(x, gamma, b), beta)
+    np.testing.assert_allclose(dgamma, numeric_dgamma, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(dbeta, numeric_dbeta, rtol=1e-6, atol=1e-8)
+
+
+def test_training_gradient_sums_to_zero_per_feature(rng):
+    """Shifting a whole feature by a constant leaves the normalized output unchanged: sum(dx) = 0."""
+    x = _batch(rng)
+    gamma, beta, state = init_batchnorm(5)
+    _, cache, _ = batchnorm_forward(x, gamma, beta, state)
+    dx, _, _ = batchnorm_backward(rng.normal(size=x.shape), cache)
+    np.testing.assert_allclose(dx.sum(axis=0), 0, atol=1e-10)
+
+
+def test_running_statistics_follow_the_momentum_rule(rng):
+    x = _batch(rng, n=10)
+    gamma, beta, _ = init_batchnorm(5)
+    state = {"running_mean": rng.normal(size=5), "running_var": rng.uniform(0.5, 2, 5)}
+    _, _, new = batchnorm_forward(x, gamma, beta, state, momentum=0.3)
+    np.testing.assert_allclose(new["running_mean"], 0.7 * state["running_mean"] + 0.3 * x.mean(axis=0))
+    np.testing.assert_allclose(new["running_var"], 0.7 * state["running_var"] + 0.3 * x.var(axis=0, ddof=1))
+
+
+def test_running_var_is_not_updated_with_the_biased_variance():
+    """Regression (pytorch#60528): for [1, 2, 3, 4] the biased variance is 1.25, the unbiased 1.667.
+
+    The batch is normalized with 1.25, but with momentum 1 the running variance must become 5/3.
+    """
+    x = np.array([[1.0], [2.0], [3.0], [4.0]])
+    gamma, beta, state = init_batchnorm(1)
+    out, _, new = batchnorm_forward(x, gamma, beta, state, momentum=1.0, eps=1e-12)
+    np.testing.assert_allclose(new["running_var"], [5 / 3], rtol=1e-12)
+    assert not np.isclose(new["running_var"][0], 1.25)
+    np.testing.assert_allclose(out[:, 0], (x[:, 0] - 2.5) / np.sqrt(1.25), rtol=1e-9)
+
+
+def test_running_stats_converge_to_the_population_statistics(rng):
+    gamma, beta, state = init_batchnorm(3)
+    mu, sigma = np.array([2.0, -1.0, 0.5]), np.array([3.0, 0.5, 1.0])
+    for _ in range(400):
+        x = rng.normal(mu, sigma, size=(16, 3))
+        _, _, state = batchnorm_forward(x, gamma, beta, state, momentum=0.05)
+    # EMA over ~40 batches of 16: standard errors about 0.12 sigma for the mean; bounds are generous.
+    assert np.all(np.abs(state["running_mean"] - mu) < 0.5 * sigma)
+    np.testing.assert_allclose(state["running_var"], sigma**2, rtol=0.4)
+
+
+def test_eval_mode_uses_running_statistics_and_leaves_them_unchanged(rng):
+    x = _batch(rng, n=7)
+    gamma, beta = rng.uniform(0.5, 2, 5), rng.normal(size=5)
+    state = {"running_mean": rng.normal(size=5), "running_var": rng.uniform(0.5, 2, 5)}
+    out, _, new = batchnorm_forward(x, gamma, beta, state, training=False, eps=1e-5)
+    expected = gamma * (x - state["running_mean"]) / np.sqrt(state["running_var"] + 1e-5) + beta
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    np.testing.assert_array_equal(new["running_mean"], state["running_mean"])
+    np.testing.assert_array_equal(new["running_var"], state["running_var"])
+
+
+def test_eval_mode_output_of_one_example_does_not_depend_on_the_batch(rng):
+    x = _batch(rng, n=8)
+    gamma, beta, state = init_batchnorm(5)
+    state = {"running_mean": x.mean(axis=0), "running_var": x.var(axis=0)}
+    whole, _, _ = batchnorm_forward(x, gamma, beta, state, training=False)
+    single, _, _ = batchnorm_forward(x[:1], gamma, beta, state, training=False)
+    np.testing.assert_allclose(single, whole[:1], rtol=1e-12)
+
+
+def test_inputs_are_not_mutated(rng):
+    x = _batch(rng)
+    gamma, beta, state = init_batchnorm(5)
+    copies = [x.copy(), gamma.copy(), beta.copy(), state["running_mean"].copy(), state["running_var"].copy()]
+    out, cache, new = batchnorm_forward(x, gamma, beta, state)
+    upstream = rng.normal(size=x.shape)
+    up_copy = upstream.copy()
+    batchnorm_backward(upstream, cache)
+    originals = [x, gamma, beta, state["running_mean"], state["running_var"]]
+    for before, after in zip(copies, originals, strict=True):
+        np.testing.assert_array_equal(before, after)
+    np.testing.assert_array_equal(upstream, up_copy)
+    assert new["running_mean"] is not state["running_mean"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_kept(rng, dtype):
+    x = _batch(rng).astype(dtype)
+    gamma, beta, state = init_batchnorm(5, dtype=dtype)
+    out, cache, new = batchnorm_forward(x, gamma, beta, state, momentum=np.float64(0.1))
+    dx, dgamma, dbeta = batchnorm_backward(np.ones_like(x), cache)
+    assert out.dtype == dx.dtype == dgamma.dtype == dbeta.dtype == dtype
+    assert new["running_mean"].dtype == new["running_var"].dtype == dtype
+
+
+@given(n=st.integers(2, 12), features=st.integers(1, 5), seed=st.integers(0, 2**32 - 1),
+       scale=st.floats(0.01, 100.0))
+def test_normalized_output_is_standardized_for_any_batch(n, features, seed, scale):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, features)) * scale + rng.normal(size=features) * 10
+    gamma, beta, state = init_batchnorm(features)
+    out, _, new = batchnorm_forward(x, gamma, beta, state, eps=1e-12)
+    assert out.shape == x.shape
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-7)
+    np.testing.assert_allclose(out.var(axis=0), 1, rtol=1e-6)
+    assert np.all(new["running_var"] >= 0)
+
+
+# Bad input --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_features", [0, -3])
+def test_non_positive_n_features_is_rejected(n_features):
+    with pytest.raises(ValueError, match="n_features must be >= 1"):
+        init_batchnorm(n_features)
+
+
+@pytest.mark.parametrize("n_features", [2.0, "3", True])
+def test_non_integer_n_features_is_rejected(n_features):
+    with pytest.raises(TypeError, match="n_features must be an integer"):
+        init_batchnorm(n_features)
+
+
+def test_integer_dtype_is_rejected():
+    with pytest.raises(TypeError, match="dtype must be float32 or float64"):
+        init_batchnorm(3, dtype=np.int32)
+
+
+def test_integer_x_is_rejected():
+    gamma, beta, state = init_batchnorm(2)
+    with pytest.raises(TypeError, match="x must be a float array"):
+        batchnorm_forward(np.ones((4, 2), dtype=np.int64), gamma, beta, state)
+
+
+def test_non_finite_x_is_rejected():
+    gamma, beta, state = init_batchnorm(2)
+    with pytest.raises(ValueError, match="x must be finite"):
+        batchnorm_forward(np.array([[1.0, np.inf], [0.0, 1.0]]), gamma, beta, state)
+
+
+def test_one_dimensional_x_is_rejected():
+    gamma, beta, state = init_batchnorm(2)
+    with pytest.raises(ValueError, match="x must have 2 dimensions"):
+        batchnorm_forward(np.ones(2), gamma, beta, state)
+
+
+def test_single_example_batch_is_rejected_in_training_mode():
+    gamma, beta, state = init_batchnorm(2)
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        batchnorm_forward(np.ones((1, 2)), gamma, beta, state)
+
+
+def test_gamma_of_wrong_shape_is_rejected():
+    _, beta, state = init_batchnorm(2)
+    with pytest.raises(ValueError, match=r"gamma must have shape \(2,\)"):
+        batchnorm_forward(np.ones((4, 2)), np.ones(3), beta, state)
+
+
+def test_state_without_running_var_is_rejected():
+    gamma, beta, _ = init_batchnorm(2)
+    with pytest.raises(TypeError, match="state must be a dict"):
+        batchnorm_forward(np.ones((4, 2)), gamma, beta, {"running_mean": np.zeros(2)})
+
+
+def test_negative_running_var_is_rejected():
+    gamma, beta, _ = init_batchnorm(2)
+    state = {"running_mean": np.zeros(2), "running_var": np.array([1.0, -1.0])}
+    with pytest.raises(ValueError, match="running_var"):
+        batchnorm_forward(np.ones((4, 2)), gamma, beta, state, training=False)
+
+
+@pytest.mark.parametrize("momentum", [-0.1, 1.5, float("nan")])
+def test_momentum_outside_unit_interval_is_rejected(momentum):
+    gamma, beta, state = init_batchnorm(2)
+    with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\]"):
+        batchnorm_forward(np.ones((4, 2)), gamma, beta, state, momentum=momentum)
+
+
+def test_momentum_none_is_rejected():
+    gamma, beta, state = init_batchnorm(2)
+    with pytest.raises(TypeError, match="momentum must be a number"):
+        batchnorm_forward(np.ones((4, 2)), gamma, beta, state, momentum=None)
+
+
+@pytest.mark.parametrize("eps", [0.0, -1e-5, float("inf")])
+def test_non_positive_eps_is_rejected(eps):
+    gamma, beta, state = init_batchnorm(2)
+    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
+        batchnorm_forward(np.ones((4, 2)), gamma, beta, state, eps=eps)
+
+
+def test_backward_with_a_foreign_cache_is_rejected():
+    with pytest.raises(TypeError, match="cache must be the dict returned by batchnorm_forward"):
+        batchnorm_backward(np.ones((4, 2)), {"x": np.ones((4, 2))})
+
+
+def test_backward_with_dout_of_other_shape_is_rejected(rng):
+    gamma, beta, state = init_batchnorm(2)
+    _, cache, _ = batchnorm_forward(rng.normal(size=(4, 2)), gamma, beta, state)
+    with pytest.raises(ValueError, match=r"dout must have shape \(4, 2\)"):
+        batchnorm_backward(np.ones((2, 4)), cache)
