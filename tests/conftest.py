@@ -45,6 +45,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.oracle)
         if "site" in item.path.parts:
             item.add_marker(pytest.mark.site)
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -53,7 +53,8 @@ def _torch_run(torch, X, Y, params, steps, lr, lr_after=None, **sgd_kwargs):
 def _assert_paths_match(ours, theirs):
     for t, (mine, ref) in enumerate(zip(ours, theirs, strict=True)):
         for key in ("W", "b"):
-            np.testing.assert_allclose(mine[key], ref[key], rtol=TOL, atol=TOL, err_msg=f"step {t + 1}, {key}")
+            np.testing.assert_allclose(mine[key], ref[key], rtol=TOL, atol=TOL,
+                                       err_msg=f"step {t + 1}, {key}")
 
 
 @pytest.mark.parametrize(

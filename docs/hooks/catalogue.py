@@ -1,0 +1,338 @@
+"""Render every page's further reading, and the Library, from the resource catalogue.
+
+``docs/resources.yml`` is the single source of truth for external resources. At build time this hook
+loads and validates it (a bad entry fails the build, naming the entry and the field), then replaces
+three kinds of marker in any page:
+
+- ``<!-- further-reading: <topic-id> -->``: the list of resources whose ``topics`` include the topic
+  (a topic id is a page path without ``.md``, e.g. ``regularization/dropout``); an id that is not a
+  page of the navigation fails the build. Resources already shown on the same page by a
+  ``resources:`` marker are not repeated.
+- ``<!-- resources: id-one, id-two -->``: the named resources, in that order (for pages that present
+  resources in prose order, such as the newcomer's path); an unknown id fails the build.
+- ``<!-- library -->``: every resource by topic, in navigation order, with its kind, language and link
+  status, preceded by counts.
+
+For a moved link the archived copy of the notes' address is offered beside it; for a dead link the
+title leads to the archived copy. Pages never write external URLs by hand (tests/test_catalogue.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+from collections import Counter
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import yaml
+from mkdocs.exceptions import PluginError
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = ROOT / "docs" / "resources.yml"
+
+# Field order of an entry; the optional ones may be left out.
+FIELDS = ("id", "title", "author", "year", "kind", "language", "topics", "url", "original_url",
+          "archive_url", "status", "checked", "note", "reason", "source")
+OPTIONAL = {"original_url", "reason", "source"}
+KINDS = ("course", "book", "video", "post", "article", "paper", "repository", "tool", "image")
+STATUSES = {
+    "ok": "ok",
+    "moved": "moved",
+    "dead": "dead",
+    "unverified": "not yet checked",
+}
+LANGUAGES = {"en": "English", "zh": "Chinese", "fr": "French", "de": "German", "es": "Spanish",
+             "ja": "Japanese", "ru": "Russian", "pt": "Portuguese", "ko": "Korean"}
+TRACKING_PARAMETERS = {"mkt_tok", "siteid", "lsnpubid", "ref_src", "fbclid", "gclid"}
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ARCHIVE_PATTERN = re.compile(r"^https://web\.archive\.org/web/\d{4,14}/https?://\S+$")
+
+FURTHER_READING = re.compile(r"<!--\s*further-reading:\s*(?P<topic>[^\s>]*)\s*-->")
+RESOURCES = re.compile(r"<!--\s*resources:\s*(?P<ids>[^>]*?)\s*-->")
+LIBRARY = re.compile(r"<!--\s*library\s*-->")
+
+
+class CatalogueError(PluginError):
+    """The catalogue or a marker is invalid; the message names the entry, field or marker."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Loading and validation
+
+
+def is_tracking_parameter(name: str) -> bool:
+    """Whether a query parameter only tracks the reader (``utm_*``, ``mkt_tok``, affiliate ids)."""
+    name = name.lower()
+    return name.startswith("utm_") or name in TRACKING_PARAMETERS
+
+
+def tracking_parameters(url: str) -> list[str]:
+    """The tracking parameters present in ``url``'s query string."""
+    return [k for k, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True) if is_tracking_parameter(k)]
+
+
+def load(path: Path | str = CATALOGUE, topics=None) -> list[dict]:
+    """Read the catalogue at ``path`` and validate it; return its entries as dicts.
+
+    ``topics``, when given, is the collection of valid topic ids (the navigation's pages).
+    """
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise CatalogueError(f"{path.name} is not valid YAML: {err}") from err
+    if not isinstance(data, dict) or set(data) != {"resources"} or not isinstance(data["resources"], list):
+        raise CatalogueError(f"{path.name} must hold one key, 'resources:', with a list of entries")
+    entries = data["resources"]
+    validate(entries, topics)
+    return entries
+
+
+def validate(entries: list, topics=None) -> None:
+    """Raise CatalogueError naming the first entry and field that break the schema."""
+    seen_ids: set[str] = set()
+    seen_urls: dict[str, str] = {}
+    for index, entry in enumerate(entries):
+        name = entry.get("id") if isinstance(entry, dict) else None
+        where = f"resource {name!r}" if isinstance(name, str) else f"resource #{index + 1}"
+        if not isinstance(entry, dict):
+            raise CatalogueError(f"{where}: an entry must be a mapping, got {type(entry).__name__}")
+        problem = _entry_problem(entry, topics)
+        if problem:
+            raise CatalogueError(f"{where}: {problem}")
+        if name in seen_ids:
+            raise CatalogueError(f"{where}: the id is used twice")
+        seen_ids.add(name)
+        for field in ("url", "original_url"):
+            url = entry.get(field)
+            if url is None:
+                continue
+            if url in seen_urls and seen_urls[url] != name:
+                raise CatalogueError(f"{where}: {field} {url} is also an address of {seen_urls[url]!r}")
+            seen_urls[url] = name
+
+
+def _entry_problem(entry: dict, topics) -> str | None:
+    keys = list(entry)
+    unknown = [k for k in keys if k not in FIELDS]
+    if unknown:
+        return f"unknown field(s) {unknown}; allowed: {list(FIELDS)}"
+    missing = [f for f in FIELDS if f not in OPTIONAL and f not in entry]
+    if missing:
+        return f"missing field(s) {missing}"
+    if keys != [f for f in FIELDS if f in entry]:
+        return f"fields out of order: {keys}; expected the order {list(FIELDS)}"
+    if not isinstance(entry["id"], str) or not ID_PATTERN.match(entry["id"]):
+        return f"id must be lower-case words joined by '-', got {entry['id']!r}"
+    for field in ("title", "note"):
+        value = entry[field]
+        if not isinstance(value, str) or not value.strip() or "\n" in value:
+            return f"{field} must be a non-empty single line of text, got {value!r}"
+    for field in ("author", "reason", "source"):
+        value = entry.get(field)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            return f"{field} must be text or null, got {value!r}"
+    year = entry["year"]
+    if year is not None and (not isinstance(year, int) or isinstance(year, bool) or not 1900 <= year <= 2100):
+        return f"year must be an integer in [1900, 2100] or null, got {year!r}"
+    if entry["kind"] not in KINDS:
+        return f"kind must be one of {list(KINDS)}, got {entry['kind']!r}"
+    if entry["language"] not in LANGUAGES:
+        return f"language must be one of {sorted(LANGUAGES)}, got {entry['language']!r}"
+    if entry["status"] not in STATUSES:
+        return f"status must be one of {list(STATUSES)}, got {entry['status']!r}"
+    checked = entry["checked"]
+    if checked is not None and not isinstance(checked, dt.date):
+        return f"checked must be an ISO date (YYYY-MM-DD) or null, got {checked!r}"
+    entry_topics = entry["topics"]
+    if not isinstance(entry_topics, list) or not entry_topics or not all(isinstance(t, str) for t in entry_topics):
+        return f"topics must be a non-empty list of page ids, got {entry_topics!r}"
+    if len(set(entry_topics)) != len(entry_topics):
+        return f"topics lists a page twice: {entry_topics}"
+    if topics is not None:
+        bad = [t for t in entry_topics if t not in topics]
+        if bad:
+            return f"topics {bad} name no page of the navigation"
+    for field in ("url", "original_url", "archive_url"):
+        url = entry.get(field)
+        if field == "original_url" and url is None:
+            continue
+        if not isinstance(url, str) or not re.match(r"^https?://[^\s/]+\S*$", url):
+            return f"{field} must be an absolute http(s) address, got {url!r}"
+        if tracking_parameters(url):
+            return f"{field} carries tracking parameters {tracking_parameters(url)}"
+    if entry["url"].startswith("http://") and not entry.get("reason"):
+        return "url is not https: give the reason in a 'reason' field"
+    if entry.get("original_url") == entry["url"]:
+        return "original_url repeats url: leave it out when the address did not change"
+    if not ARCHIVE_PATTERN.match(entry["archive_url"]):
+        return f"archive_url must be a Wayback Machine address, got {entry['archive_url']!r}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rendering
+
+
+def _escape(text: str) -> str:
+    """Escape text so Markdown shows it literally (link text, table cells)."""
+    text = text.replace("\\", "\\\\")
+    for char in "`*_[]|":
+        text = text.replace(char, "\\" + char)
+    return text.replace("<", "&lt;")
+
+
+def _byline(entry: dict) -> str:
+    parts = [p for p in (entry["author"], str(entry["year"]) if entry["year"] else None) if p]
+    return ", ".join(_escape(p) for p in parts)
+
+
+def _language(entry: dict) -> str:
+    return LANGUAGES[entry["language"]]
+
+
+def render_entry(entry: dict) -> str:
+    """One Markdown list item: linked title, author and year, kind, language, note, archive."""
+    title = _escape(entry["title"])
+    if entry["status"] == "dead":
+        link = f"[{title}]({entry['archive_url']}) (archived copy: the original address is dead)"
+    else:
+        link = f"[{title}]({entry['url']})"
+    details = [d for d in (_byline(entry), entry["kind"]) if d]
+    if entry["language"] != "en":
+        details.append(f"in {_language(entry)}")
+    item = f"- {link}: {' · '.join(details)}. {_escape(entry['note'])}"
+    if entry["status"] == "moved":
+        item += f" ([archived copy of the notes' address]({entry['archive_url']}))"
+    return item
+
+
+def render_list(entries: list[dict]) -> str:
+    return "\n".join(render_entry(e) for e in entries)
+
+
+def render_further_reading(topic: str, entries: list[dict], topics, exclude=()) -> str:
+    """The further-reading list of ``topic``; raises CatalogueError for an unknown topic."""
+    if topic not in topics:
+        raise CatalogueError(f"further-reading marker names {topic!r}, which is not a page of the navigation")
+    chosen = [e for e in entries if topic in e["topics"]]
+    rest = [e for e in chosen if e["id"] not in exclude]
+    if not chosen:
+        return "*No resource in the catalogue for this page yet.*"
+    if not rest:
+        return "*Every resource of the catalogue for this page is shown above.*"
+    return render_list(rest)
+
+
+def _link_status(entry: dict) -> str:
+    status = STATUSES[entry["status"]]
+    if entry["status"] in ("moved", "dead"):
+        status += f" · [archived copy]({entry['archive_url']})"
+    if entry["checked"]:
+        status += f" (checked {entry['checked']})"
+    return status
+
+
+def _counts(entries: list[dict], field: str, labels=None) -> str:
+    counts = Counter(e[field] for e in entries)
+    return ", ".join(f"{(labels or {}).get(k, k)} {n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def render_library(entries: list[dict], topics, titles: dict, page_src: str) -> str:
+    """Every resource by topic (navigation order), with kind, language and link status."""
+    here = posixpath.dirname(page_src)
+    lines = [
+        f"The catalogue holds **{len(entries)} resources**.",
+        "",
+        f"- By kind: {_counts(entries, 'kind')}.",
+        f"- By language: {_counts(entries, 'language', LANGUAGES)}.",
+        f"- By link status: {_counts(entries, 'status', STATUSES)}.",
+        "",
+    ]
+    for topic in topics:
+        chosen = [e for e in entries if topic in e["topics"]]
+        if not chosen:
+            continue
+        link = posixpath.relpath(f"{topic}.md", here or ".")
+        title = titles.get(topic, topic)
+        lines += [f"### {_escape(title)} {{ #{topic.replace('/', '-')} }}", "",
+                  f"On the site: [{_escape(title)}]({link}).", "",
+                  "| resource | author, year | kind | language | link |", "|---|---|---|---|---|"]
+        for e in chosen:
+            target = e["archive_url"] if e["status"] == "dead" else e["url"]
+            lines.append(f"| [{_escape(e['title'])}]({target}) | {_byline(e) or '-'} | {e['kind']} | "
+                         f"{_language(e)} | {_link_status(e)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def replace_markers(markdown: str, page_src: str, entries: list[dict], topics, titles=None) -> str:
+    """Replace every catalogue marker of one page; raise CatalogueError naming a bad marker."""
+    by_id = {e["id"]: e for e in entries}
+    shown: set[str] = set()
+
+    def resources(match):
+        ids = [i.strip() for i in match.group("ids").split(",") if i.strip()]
+        unknown = [i for i in ids if i not in by_id]
+        if not ids or unknown:
+            raise CatalogueError(f"{page_src}: resources marker names unknown resource id(s) {unknown or ids}")
+        shown.update(ids)
+        return render_list([by_id[i] for i in ids])
+
+    markdown = RESOURCES.sub(resources, markdown)
+    markdown = FURTHER_READING.sub(
+        lambda m: render_further_reading(m.group("topic"), entries, topics, exclude=shown), markdown)
+    return LIBRARY.sub(lambda m: render_library(entries, topics, titles or {}, page_src), markdown)
+
+
+# ---------------------------------------------------------------------------------------------------
+# MkDocs events
+
+
+def nav_topics(nav) -> list[str]:
+    """The topic ids (page paths without ``.md``) of a navigation, in order."""
+    found: list[str] = []
+
+    def walk(item):
+        if isinstance(item, str):
+            if item.endswith(".md") and "://" not in item:
+                found.append(item[:-3])
+        elif isinstance(item, dict):
+            for value in item.values():
+                walk(value)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
+
+    walk(nav or [])
+    return [t for t in found if t != "index"]
+
+
+def page_title(path: Path) -> str:
+    """A page's title: its front-matter ``title:`` or else its first H1."""
+    text = path.read_text(encoding="utf-8")
+    front = re.match(r"^---\n(.*?)\n---\n", text, flags=re.DOTALL)
+    if front:
+        meta = yaml.safe_load(front.group(1)) or {}
+        if isinstance(meta, dict) and meta.get("title"):
+            return str(meta["title"])
+    heading = re.search(r"^# (.+?)\s*$", text, flags=re.MULTILINE)
+    return heading.group(1) if heading else path.stem
+
+
+_state: dict = {}
+
+
+def on_config(config):
+    topics = nav_topics(config["nav"])
+    entries = load(CATALOGUE, topics)
+    docs = Path(config["docs_dir"])
+    titles = {t: page_title(docs / f"{t}.md") for t in topics if (docs / f"{t}.md").is_file()}
+    _state.update(entries=entries, topics=topics, titles=titles)
+    return config
+
+
+def on_page_markdown(markdown, page, config, files):
+    return replace_markers(markdown, page.file.src_uri, _state["entries"], _state["topics"], _state["titles"])

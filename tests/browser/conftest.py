@@ -1,0 +1,203 @@
+"""The built site in a real browser: Playwright for Python driving Debian's Chromium.
+
+One Chromium per session, the built site served by a threaded ``http.server`` on 127.0.0.1, and one
+crawl of every page (found by walking the built site, not from a fixed list) that records what each
+page did: console errors, requests, figures, math and axe-core's violations. The tests in this folder
+assert on that record, so each page is loaded once, whatever the number of checks.
+
+Without Chromium or Playwright the tests skip with how to install them; under CI (CI=true) that is a
+failure instead, like the ``torch`` fixture of tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import importlib.util
+import os
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import IN_CI
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+INSTALL_HINT = (
+    "run `make test` as root (it installs Chromium), or `apt-get install chromium` "
+    "and `pip install -e '.[test]'`; set CHROMIUM_PATH for a Chromium elsewhere"
+)
+# As root Chromium needs --no-sandbox; the other flags stop its background calls to Google's hosts,
+# which this machine's closed network refuses (and which would not be the site's requests anyway).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_SCHEMES = {"data", "blob", "about"}
+
+
+def _require(what: str, ok: bool) -> None:
+    if ok:
+        return
+    message = f"{what} is missing: {INSTALL_HINT}"
+    if IN_CI:
+        pytest.fail(f"{message}. CI must run the browser tests.")
+    # Outside CI the browser tests are optional: report them as skipped, with how to install.
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session."""
+    _require("Playwright for Python", importlib.util.find_spec("playwright") is not None)
+    _require(f"Chromium ({CHROMIUM})", os.access(CHROMIUM, os.X_OK))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site):
+    """The built site served on 127.0.0.1 (a free port), from a background thread."""
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+def site_pages(site_dir: Path) -> list[str]:
+    """Every page of the built site as a path relative to its root ('' for the home page)."""
+    pages = []
+    for index in sorted(site_dir.rglob("index.html")):
+        rel = index.parent.relative_to(site_dir).as_posix()
+        if rel.split("/")[0] in {"assets", "search"}:
+            continue
+        pages.append("" if rel == "." else rel + "/")
+    return pages
+
+
+@pytest.fixture(scope="session")
+def pages(built_site):
+    found = site_pages(built_site)
+    assert "regularization/dropout/" in found, f"the dropout page is missing from the built site: {found}"
+    return found
+
+
+@pytest.fixture(scope="session")
+def example_pages(pages):
+    """Notebook pages (docs/examples/*.py rendered by mkdocs-jupyter)."""
+    return [page for page in pages if page.startswith("examples/")]
+
+
+@dataclass
+class PageRecord:
+    """What one page did when loaded in one colour scheme."""
+
+    page: str
+    scheme: str
+    errors: list[str] = field(default_factory=list)
+    foreign_requests: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    images: list[dict] = field(default_factory=list)
+    math: dict = field(default_factory=dict)
+    violations: list[dict] = field(default_factory=list)
+
+
+def _axe_script() -> str:
+    spec = importlib.util.find_spec("axe_playwright_python")
+    _require("axe-playwright-python (it ships axe-core's axe.min.js)", spec is not None)
+    return (Path(next(iter(spec.submodule_search_locations))) / "axe.min.js").read_text(encoding="utf-8")
+
+
+# Runs in the page once it has loaded: waits for MathJax (if the page has math) and for fonts, then
+# reports figures and math. Raw TeX is looked for in the text a reader sees, outside code and math.
+_INSPECT = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
+  await document.fonts.ready;
+  const images = [...document.querySelectorAll("article img, .md-content img")].map((img) => ({
+    src: img.getAttribute("src"), alt: (img.getAttribute("alt") || "").trim(),
+    complete: img.complete, naturalWidth: img.naturalWidth,
+    visible: img.getClientRects().length > 0,
+  }));
+  const article = document.querySelector("article") || document.body;
+  const prose = article.cloneNode(true);
+  prose.querySelectorAll("pre, code, mjx-container, script, style").forEach((el) => el.remove());
+  const containers = [...article.querySelectorAll("mjx-container")];
+  const glyphs = [...article.querySelectorAll("mjx-container mjx-c")];
+  const blankGlyphs = glyphs.filter((c) => getComputedStyle(c, "::before").content === "none").length;
+  return {
+    images,
+    math: {
+      sources: article.querySelectorAll(".arithmatex").length,
+      containers: containers.length,
+      glyphs: glyphs.length,
+      blankGlyphs,
+      zeroWidth: containers.filter((c) => c.getBoundingClientRect().width === 0).length,
+      text: prose.textContent,
+    },
+  };
+}"""
+
+# Raw TeX a reader would see if MathJax did not typeset the page.
+RAW_TEX = (r"$$", r"\frac", r"\(", r"\[", r"\begin{", r"\mathbb", r"\mathrm", r"\sum", r"\partial")
+
+
+@pytest.fixture(scope="session")
+def crawl(browser, site_url, pages):
+    """Every page loaded once per colour scheme, with axe-core run on it: {(page, scheme): PageRecord}."""
+    axe = _axe_script()
+    host = urlsplit(site_url).netloc
+    records: dict[tuple[str, str], PageRecord] = {}
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+        current: list[PageRecord] = []
+
+        def on_request(request, current=current):
+            parts = urlsplit(request.url)
+            if parts.scheme not in LOCAL_SCHEMES and parts.netloc != host:
+                current[-1].foreign_requests.append(request.url)
+
+        context.on("request", on_request)
+        context.on("requestfailed", lambda r, c=current: c[-1].failed_requests.append(f"{r.url} ({r.failure})"))
+        context.on("response", lambda r, c=current: r.status >= 400 and c[-1].failed_requests.append(
+            f"{r.url} (HTTP {r.status})"))
+        tab = context.new_page()
+        tab.on("console", lambda m, c=current: m.type == "error" and c[-1].errors.append(
+            f"console: {m.text} ({m.location.get('url', '')})"))
+        tab.on("pageerror", lambda e, c=current: c[-1].errors.append(f"uncaught: {e}"))
+        for page in pages:
+            record = PageRecord(page=page, scheme=scheme)
+            current.append(record)
+            tab.goto(site_url + page, wait_until="load")
+            found = tab.evaluate(_INSPECT)
+            record.images, record.math = found["images"], found["math"]
+            tab.evaluate(axe)
+            result = tab.evaluate(
+                "axe.run(document, {resultTypes: ['violations']}).then((r) => r.violations.map((v) => "
+                "({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' '))})))"
+            )
+            record.violations = result
+            # Requests still in flight (the search worker's index, late fonts) are recorded for this page.
+            tab.wait_for_load_state("networkidle")
+            records[(page, scheme)] = record
+        context.close()
+    return records

@@ -1,0 +1,75 @@
+"""snippets/l2.py against PyTorch autograd and torch.optim.SGD(weight_decay=...), float64.
+
+Conventions that differ: PyTorch has no cost term; ``SGD(weight_decay=wd)`` adds ``wd * p`` to the gradient
+of every parameter it is given, biases included, so ``wd`` corresponds to our ``lambd / m`` and the biases
+must be put in a parameter group with ``weight_decay=0`` to match "biases not decayed".
+"""
+
+import numpy as np
+
+from snippets.l2 import l2_cost, l2_grads
+
+LAMBD, M = 0.8, 16
+
+
+def _setup(torch, rng):
+    """A two-layer tanh network's parameters, a batch of M examples and its data loss (MSE)."""
+    sizes = [(5, 3), (2, 5)]
+    params = {}
+    for layer, (n_out, n_in) in enumerate(sizes, start=1):
+        params[f"W{layer}"] = rng.normal(0.2, 0.7, size=(n_out, n_in))
+        params[f"b{layer}"] = rng.normal(-0.1, 0.5, size=n_out)
+    x = torch.tensor(rng.normal(size=(M, 3)))
+    y = torch.tensor(rng.normal(size=(M, 2)))
+    tensors = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+
+    def data_loss():
+        h = torch.tanh(x @ tensors["W1"].T + tensors["b1"])
+        return ((h @ tensors["W2"].T + tensors["b2"] - y) ** 2).sum() / (2 * M)
+
+    return params, tensors, data_loss
+
+
+def test_l2_cost_and_gradient_match_autograd(torch, rng):
+    params, tensors, data_loss = _setup(torch, rng)
+    # Data gradient alone, from autograd.
+    data_loss().backward()
+    data_grads = {k: t.grad.numpy().copy() for k, t in tensors.items()}
+    for t in tensors.values():
+        t.grad = None
+    # Total cost: data loss + lambd/(2m) * sum of squared weights (biases excluded), differentiated by autograd.
+    penalty = LAMBD / (2 * M) * sum((t**2).sum() for k, t in tensors.items() if k.startswith("W"))
+    (data_loss() + penalty).backward()
+    np.testing.assert_allclose(l2_cost(params, LAMBD, M), penalty.item(), rtol=1e-12, atol=0)
+    ours = l2_grads(params, data_grads, LAMBD, M)
+    for key, t in tensors.items():
+        np.testing.assert_allclose(ours[key], t.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_sgd_weight_decay_is_lambd_over_m_and_decays_biases_too(torch, rng):
+    params, tensors, data_loss = _setup(torch, rng)
+    lr = 0.05
+    data_loss().backward()
+    data_grads = {k: t.grad.numpy().copy() for k, t in tensors.items()}
+    ours = l2_grads(params, data_grads, LAMBD, M)
+
+    # One SGD step with weight_decay = lambd/m on every parameter (PyTorch's usual default).
+    before = {k: t.detach().clone() for k, t in tensors.items()}
+    torch.optim.SGD(tensors.values(), lr=lr, weight_decay=LAMBD / M).step()
+    for key in ("W1", "W2"):
+        np.testing.assert_allclose(tensors[key].detach().numpy(), params[key] - lr * ours[key],
+                                   rtol=1e-12, atol=1e-15)
+    # ...but the biases were decayed too, which our l2_grads does not do.
+    for key in ("b1", "b2"):
+        assert not np.allclose(tensors[key].detach().numpy(), params[key] - lr * ours[key], rtol=0, atol=1e-12)
+
+    # With the biases in a group with weight_decay=0, PyTorch matches us on every parameter.
+    with torch.no_grad():
+        for key, t in tensors.items():
+            t.copy_(before[key])
+    groups = [{"params": [tensors["W1"], tensors["W2"]], "weight_decay": LAMBD / M},
+              {"params": [tensors["b1"], tensors["b2"]], "weight_decay": 0.0}]
+    torch.optim.SGD(groups, lr=lr).step()
+    for key in tensors:
+        np.testing.assert_allclose(tensors[key].detach().numpy(), params[key] - lr * ours[key],
+                                   rtol=1e-12, atol=1e-15)

@@ -1,0 +1,52 @@
+"""snippets/swa.py against torch.optim.swa_utils (AveragedModel, update_bn), in float64.
+
+Conventions: AveragedModel copies the model at construction and replaces that copy at the first
+``update_parameters`` call (n_averaged 0 -> 1); ours does the same with init_swa_state / swa_update.
+PyTorch averages with a lerp by 1/(n + 1); ours adds (p - avg)/(n + 1): equal up to rounding.
+"""
+
+import numpy as np
+
+from snippets.batchnorm import batchnorm_forward, init_batchnorm
+from snippets.swa import init_swa_state, swa_update
+
+TOL = 1e-12
+
+
+def test_average_matches_averaged_model_over_several_updates(torch, rng):
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2))
+    swa_model = torch.optim.swa_utils.AveragedModel(model)
+    names = {"0.weight": "W1", "0.bias": "b1", "2.weight": "W2", "2.bias": "b2"}
+
+    def ours_from(m):
+        return {names[n]: p.detach().numpy().copy() for n, p in m.named_parameters()}
+
+    state = init_swa_state(ours_from(model))
+    for _ in range(9):
+        with torch.no_grad():  # stands in for an SGD step: any new weights will do
+            for p in model.parameters():
+                p.copy_(torch.tensor(rng.normal(size=tuple(p.shape))))
+        swa_model.update_parameters(model)
+        state = swa_update(state, ours_from(model))
+        theirs = {names[n.removeprefix("module.")]: p.detach().numpy()
+                  for n, p in swa_model.named_parameters()}
+        for key, value in state["averaged"].items():
+            np.testing.assert_allclose(value, theirs[key], rtol=TOL, atol=TOL)
+        assert state["n_averaged"] == int(swa_model.n_averaged)
+
+
+def test_bn_recomputation_matches_update_bn(torch, rng):
+    """update_bn resets the statistics and uses a cumulative average; ours uses momentum 1/k for batch k."""
+    features = 3
+    layer = torch.nn.BatchNorm1d(features).double()
+    with torch.no_grad():  # stale statistics, as after weight averaging
+        layer.running_mean.fill_(5.0)
+        layer.running_var.fill_(0.1)
+    batches = [rng.normal(-1.0, 2.0, size=(12, features)) for _ in range(5)]
+    torch.optim.swa_utils.update_bn([torch.tensor(x) for x in batches], layer)
+
+    gamma, beta, state = init_batchnorm(features)
+    for k, x in enumerate(batches, start=1):
+        _, _, state = batchnorm_forward(x, gamma, beta, state, momentum=1.0 / k)
+    np.testing.assert_allclose(state["running_mean"], layer.running_mean.numpy(), rtol=TOL, atol=TOL)
+    np.testing.assert_allclose(state["running_var"], layer.running_var.numpy(), rtol=TOL, atol=TOL)

@@ -1,0 +1,358 @@
+"""Tests of snippets/adam.py: closed forms, limiting cases, L2 vs decoupled decay, regressions, bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from snippets.adam import adam_step, init_adam_state
+
+
+def _params(rng, dtype=np.float64):
+    return {"W1": rng.normal(size=(3, 4)).astype(dtype), "b1": rng.normal(size=(3,)).astype(dtype)}
+
+
+def _grads_like(params, rng):
+    return {k: rng.normal(size=p.shape).astype(p.dtype) for k, p in params.items()}
+
+
+def _run(params, grads_fn, steps, **hyper):
+    state = init_adam_state(params)
+    for _ in range(steps):
+        params, state = adam_step(params, grads_fn(params), state, **hyper)
+    return params, state
+
+
+# Mistaken versions of one Adam step on a single array, as found in the wild. Each regression test below
+# checks that our update has a property and that the mistaken version does not, so the test has teeth.
+def _mistaken_first_step(p, g, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, mistake):
+    m = (1 - beta1) * g
+    v = (1 - beta2) * g * g
+    if mistake == "swapped betas":  # beta2 corrects m, beta1 corrects v
+        return p - lr * (m / (1 - beta2)) / (np.sqrt(v / (1 - beta1)) + eps)
+    if mistake == "eps inside the root":
+        return p - lr * (m / (1 - beta1)) / np.sqrt(v / (1 - beta2) + eps)
+    if mistake == "eps-hat":  # bias correction folded into the step size, eps added to the raw sqrt(v)
+        return p - lr * np.sqrt(1 - beta2) / (1 - beta1) * m / (np.sqrt(v) + eps)
+    raise AssertionError(mistake)
+
+
+# ---------------------------------------------------------------- closed forms and limiting cases
+
+
+def test_init_gives_zero_moments_and_step_zero(rng):
+    params = _params(rng, np.float32)
+    state = init_adam_state(params)
+    assert state["t"] == 0
+    for k, p in params.items():
+        for moment in ("m", "v"):
+            assert state[moment][k].shape == p.shape and state[moment][k].dtype == p.dtype
+            assert not state[moment][k].any()
+
+
+def test_first_step_has_the_bias_corrected_closed_form(rng):
+    """After one step m_hat = g and v_hat = g^2, so each parameter moves by lr * g / (|g| + eps)."""
+    params = _params(rng)
+    grads = _grads_like(params, rng)
+    new, state = adam_step(params, grads, init_adam_state(params), lr=0.01)
+    for k in params:
+        expected = params[k] - 0.01 * grads[k] / (np.abs(grads[k]) + 1e-8)
+        np.testing.assert_allclose(new[k], expected, rtol=1e-12, atol=1e-15)
+        # ... which is about lr * sign(g), whatever the gradient's scale.
+        np.testing.assert_allclose(params[k] - new[k], 0.01 * np.sign(grads[k]), rtol=1e-6)
+    assert state["t"] == 1
+
+
+@given(
+    g=st.floats(1e-3, 1e3) | st.floats(-1e3, -1e-3),
+    beta1=st.floats(0.0, 0.999),
+    beta2=st.floats(0.0, 0.9999),
+    steps=st.integers(1, 30),
+)
+def test_constant_gradient_moves_by_lr_every_step(g, beta1, beta2, steps):
+    """Bias correction is exact for a constant gradient: m_hat = g, v_hat = g^2 at every step t."""
+    p0 = {"w": np.array([0.5, -2.0])}
+    grad = {"w": np.array([g, g])}
+    p, _ = _run(p0, lambda _: grad, steps, lr=0.1, beta1=beta1, beta2=beta2, eps=1e-8)
+    expected = p0["w"] - steps * 0.1 * g / (abs(g) + 1e-8)
+    np.testing.assert_allclose(p["w"], expected, rtol=1e-9, atol=1e-12)
+
+
+def test_beta1_zero_and_beta2_zero_give_sign_descent(rng):
+    """With no averaging at all, every step is lr * g / (|g| + eps), i.e. about lr * sign(g)."""
+    params = _params(rng)
+    state = init_adam_state(params)
+    for _ in range(5):
+        grads = _grads_like(params, rng)
+        new, state = adam_step(params, grads, state, lr=0.05, beta1=0.0, beta2=0.0)
+        for k in params:
+            np.testing.assert_allclose(new[k], params[k] - 0.05 * grads[k] / (np.abs(grads[k]) + 1e-8),
+                                       rtol=1e-12)
+        params = new
+
+
+@pytest.mark.parametrize("decoupled", [False, True])
+def test_zero_learning_rate_leaves_params_unchanged(rng, decoupled):
+    params = _params(rng)
+    new, state = adam_step(params, _grads_like(params, rng), init_adam_state(params), lr=0.0,
+                           weight_decay=0.1, decoupled=decoupled)
+    for k in params:
+        np.testing.assert_array_equal(new[k], params[k])
+    assert state["t"] == 1  # the moments still advance
+
+
+def test_decoupled_flag_is_irrelevant_without_weight_decay(rng):
+    params = _params(rng)
+
+    def grads_fn(p):
+        return {k: 2 * v + 0.3 for k, v in p.items()}
+
+    a, _ = _run(params, grads_fn, 20, lr=0.01, decoupled=False)
+    b, _ = _run(params, grads_fn, 20, lr=0.01, decoupled=True)
+    for k in params:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_second_step_matches_a_hand_computation():
+    """Two different gradients, worked by hand from the paper's Algorithm 1."""
+    lr, b1, b2, eps = 0.1, 0.9, 0.999, 1e-8
+    p = {"w": np.array([1.0])}
+    g1, g2 = 2.0, -1.0
+    p1, s1 = adam_step(p, {"w": np.array([g1])}, init_adam_state(p), lr=lr)
+    p2, s2 = adam_step(p1, {"w": np.array([g2])}, s1, lr=lr)
+    m = b1 * (1 - b1) * g1 + (1 - b1) * g2  # 0.18 - 0.1 = 0.08
+    v = b2 * (1 - b2) * g1**2 + (1 - b2) * g2**2
+    m_hat, v_hat = m / (1 - b1**2), v / (1 - b2**2)
+    expected = 1.0 - lr * g1 / (abs(g1) + eps) - lr * m_hat / (np.sqrt(v_hat) + eps)
+    np.testing.assert_allclose(p2["w"], [expected], rtol=1e-12)
+    np.testing.assert_allclose(s2["m"]["w"], [m], rtol=1e-12)
+    np.testing.assert_allclose(s2["v"]["w"], [v], rtol=1e-12)
+
+
+def test_minimizes_an_ill_conditioned_quadratic():
+    """f(w) = 0.5 * sum(h * (w - w_star)^2) with curvatures 1e-2 .. 1e2: Adam reaches w_star anyway."""
+    h = np.array([1e-2, 1.0, 1e2])
+    w_star = np.array([1.0, -2.0, 0.5])
+    params, _ = _run({"w": np.zeros(3)}, lambda p: {"w": h * (p["w"] - w_star)}, 3000, lr=0.01)
+    np.testing.assert_allclose(params["w"], w_star, atol=0.02)
+
+
+# ---------------------------------------------------------------- L2 vs decoupled weight decay
+
+
+def test_adam_with_l2_is_not_adamw():
+    """Regression (pitfalls.md): with a zero data gradient and w = [1, 10], Adam + L2 normalizes the decay
+    gradient, so both weights shrink by lr; AdamW shrinks each in proportion to it: lr * wd * w."""
+    params = {"w": np.array([1.0, 10.0])}
+    zero = {"w": np.zeros(2)}
+    l2, _ = adam_step(params, zero, init_adam_state(params), lr=1e-3, weight_decay=0.01, decoupled=False)
+    adamw, _ = adam_step(params, zero, init_adam_state(params), lr=1e-3, weight_decay=0.01, decoupled=True)
+    np.testing.assert_allclose(params["w"] - l2["w"], [1e-3, 1e-3], rtol=1e-5)
+    np.testing.assert_allclose(params["w"] - adamw["w"], [1e-5, 1e-4], rtol=1e-10)  # rounding of w - dw
+
+
+def test_adamw_decay_alone_is_geometric():
+    """With a zero data gradient AdamW's moments stay zero and w_t = w_0 * (1 - lr * wd)^t exactly."""
+    params = {"w": np.array([1.0, 10.0])}
+    out, state = _run(params, lambda p: {"w": np.zeros(2)}, 100, lr=1e-3, weight_decay=0.01, decoupled=True)
+    np.testing.assert_allclose(out["w"], params["w"] * (1 - 1e-5) ** 100, rtol=1e-12)
+    assert not state["m"]["w"].any() and not state["v"]["w"].any()
+
+
+def test_l2_in_adam_decays_large_weights_relatively_less():
+    """Adam + L2 takes steps of about lr whatever the weight: over 100 steps w = 1 loses about 10% and
+    w = 10 about 1%. AdamW takes the same fraction (1 - lr * wd)^100 off both."""
+    params = {"w": np.array([1.0, 10.0])}
+
+    def zero(p):
+        return {"w": np.zeros(2)}
+
+    l2, _ = _run(params, zero, 100, lr=1e-3, weight_decay=0.01, decoupled=False)
+    adamw, _ = _run(params, zero, 100, lr=1e-3, weight_decay=0.01, decoupled=True)
+    l2_fraction = 1 - l2["w"] / params["w"]
+    np.testing.assert_allclose(l2_fraction, [0.1, 0.01], rtol=0.05)
+    adamw_fraction = 1 - adamw["w"] / params["w"]
+    np.testing.assert_allclose(adamw_fraction[0], adamw_fraction[1], rtol=1e-9)
+
+
+def test_decoupled_decay_uses_the_weights_before_the_step():
+    """Regression (cs336 #54): decay applied after the Adam step would use the updated weights."""
+    params = {"w": np.array([2.0, -3.0])}
+    grads = {"w": np.array([0.5, 0.25])}
+    lr, wd = 0.1, 0.5
+    new, _ = adam_step(params, grads, init_adam_state(params), lr=lr, weight_decay=wd, decoupled=True)
+    adam_part = lr * grads["w"] / (np.abs(grads["w"]) + 1e-8)
+    before = params["w"] * (1 - lr * wd) - adam_part
+    after = (params["w"] - adam_part) * (1 - lr * wd)
+    np.testing.assert_allclose(new["w"], before, rtol=1e-12)
+    assert not np.allclose(new["w"], after, rtol=1e-6)
+
+
+# ---------------------------------------------------------------- named regressions
+
+
+def test_bias_correction_is_not_swapped_between_betas(rng):
+    """Regression: correcting m with beta2 and v with beta1 makes the first step 1000 x lr, not lr."""
+    p, g = rng.normal(size=5), rng.normal(size=5)
+    ours, _ = adam_step({"w": p}, {"w": g}, init_adam_state({"w": p}))
+    swapped = _mistaken_first_step(p, g, mistake="swapped betas")
+    np.testing.assert_allclose(np.abs(p - ours["w"]), 1e-3, rtol=1e-6)
+    assert np.all(np.abs(p - swapped) > 100 * 1e-3)  # the mistaken step is about 1000 times too big
+
+
+def test_eps_is_not_inside_the_square_root():
+    """Regression: sqrt(v_hat + eps) swamps a small gradient. With g = 1e-6 and eps = 1e-8 the correct
+    first step is lr / 1.01; with eps inside the root it is about lr / 100."""
+    p, g = np.array([1.0]), np.array([1e-6])
+    ours, _ = adam_step({"w": p}, {"w": g}, init_adam_state({"w": p}), lr=1e-3, eps=1e-8)
+    np.testing.assert_allclose(p - ours["w"], 1e-3 / 1.01, rtol=1e-9)
+    inside = _mistaken_first_step(p, g, eps=1e-8, mistake="eps inside the root")
+    assert p - inside < 0.02 * 1e-3
+
+
+def test_eps_is_not_scaled_by_the_bias_correction():
+    """Regression (pitfalls.md, "eps-hat"): folding the bias correction into the step size makes the
+    effective eps 1 / sqrt(1 - beta2) = 31.6 times larger at t = 1."""
+    p, g = np.array([1.0]), np.array([1e-7])
+    ours, _ = adam_step({"w": p}, {"w": g}, init_adam_state({"w": p}), lr=1e-3, eps=1e-8)
+    np.testing.assert_allclose(p - ours["w"], 1e-3 * 1e-7 / (1e-7 + 1e-8), rtol=1e-9)
+    eps_hat = _mistaken_first_step(p, g, eps=1e-8, mistake="eps-hat")
+    np.testing.assert_allclose(p - eps_hat, 1e-3 * 1e-7 / (1e-7 + 1e-8 / np.sqrt(1e-3)), rtol=1e-9)
+    assert p - eps_hat < 0.3 * (p - ours["w"])
+
+
+# ---------------------------------------------------------------- dtypes, purity, properties
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("decoupled", [False, True])
+def test_dtype_is_kept(rng, dtype, decoupled):
+    params = _params(rng, dtype)
+    new, state = _run(params, lambda p: _grads_like(p, rng), 10, weight_decay=0.1, decoupled=decoupled)
+    for k in params:
+        assert new[k].dtype == dtype
+        assert state["m"][k].dtype == dtype and state["v"][k].dtype == dtype
+
+
+def test_inputs_are_not_mutated(rng):
+    params = _params(rng)
+    grads = _grads_like(params, rng)
+    state = init_adam_state(params)
+    state["m"] = {k: rng.normal(size=p.shape) for k, p in params.items()}
+    state["v"] = {k: rng.uniform(0.1, 1.0, size=p.shape) for k, p in params.items()}
+    state["t"] = 3
+    copies = [{k: v.copy() for k, v in d.items()} for d in (params, grads, state["m"], state["v"])]
+    adam_step(params, grads, state, lr=0.1, weight_decay=0.1, decoupled=True)
+    adam_step(params, grads, state, lr=0.1, weight_decay=0.1, decoupled=False)
+    for before, after in zip(copies, (params, grads, state["m"], state["v"]), strict=True):
+        for k in before:
+            np.testing.assert_array_equal(before[k], after[k])
+    assert state["t"] == 3
+
+
+@given(seed=st.integers(0, 2**32 - 1), lr=st.floats(1e-4, 1.0), beta1=st.floats(0.0, 0.99),
+       beta2=st.floats(0.5, 0.9999), steps=st.integers(1, 10))
+def test_step_size_is_bounded_by_lr_whatever_the_gradient_scale(seed, lr, beta1, beta2, steps):
+    """m_hat = sum a_i g_i and v_hat = sum c_i g_i^2 with the bias-corrected EMA weights a_i, c_i, so by
+    Cauchy-Schwarz |m_hat| / sqrt(v_hat) <= sqrt(sum a_i^2 / c_i): at t = 1 the bound is exactly 1, and
+    no gradient, however large, moves a coordinate by more than lr times it."""
+    rng = np.random.default_rng(seed)
+    params = {"w": rng.normal(size=6)}
+    state = init_adam_state(params)
+    for t in range(1, steps + 1):
+        grad = {"w": rng.normal(size=6) * 10.0 ** rng.integers(-3, 4, size=6)}
+        new, state = adam_step(params, grad, state, lr=lr, beta1=beta1, beta2=beta2)
+        i = np.arange(1, t + 1)
+        a = (1 - beta1) * beta1 ** (t - i) / (1 - beta1**t)
+        c = (1 - beta2) * beta2 ** (t - i) / (1 - beta2**t)
+        bound = np.sqrt(np.sum(a**2 / c))
+        assert np.all(np.abs(new["w"] - params["w"]) <= lr * bound * (1 + 1e-9))
+        params = new
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("bad", [[1.0, 2.0], {}, None])
+def test_params_that_are_not_a_dict_of_arrays_are_rejected(bad):
+    with pytest.raises(TypeError, match="params must be a non-empty dict"):
+        init_adam_state(bad)
+
+
+def test_integer_params_are_rejected():
+    with pytest.raises(TypeError, match=r"params\['w'\] must be a float array"):
+        init_adam_state({"w": np.arange(3)})
+
+
+def test_non_finite_params_are_rejected():
+    with pytest.raises(ValueError, match=r"params\['w'\] must be finite"):
+        init_adam_state({"w": np.array([1.0, np.inf])})
+
+
+def test_non_finite_gradients_are_rejected():
+    p = {"w": np.ones(2)}
+    with pytest.raises(ValueError, match=r"grads\['w'\] must be finite"):
+        adam_step(p, {"w": np.array([np.nan, 1.0])}, init_adam_state(p))
+
+
+def test_gradients_with_other_keys_are_rejected():
+    p = {"w": np.ones(2)}
+    with pytest.raises(ValueError, match="grads must have the same keys as params"):
+        adam_step(p, {"W": np.ones(2)}, init_adam_state(p))
+
+
+@pytest.mark.parametrize("grad", [np.ones(3), np.ones(2, np.float32)])
+def test_gradients_of_other_shape_or_dtype_are_rejected(grad):
+    p = {"w": np.ones(2)}
+    with pytest.raises(ValueError, match=r"grads\['w'\] must have shape \(2,\) and dtype float64"):
+        adam_step(p, {"w": grad}, init_adam_state(p))
+
+
+def test_state_of_another_model_is_rejected():
+    p = {"w": np.ones(2)}
+    with pytest.raises(ValueError, match=r"state\['m'\] must have the same keys"):
+        adam_step(p, {"w": np.ones(2)}, init_adam_state({"v": np.ones(2)}))
+    with pytest.raises(ValueError, match=r"state\['v'\]\['w'\] must have shape"):
+        state = init_adam_state(p)
+        state["v"] = {"w": np.ones(3)}
+        adam_step(p, {"w": np.ones(2)}, state)
+
+
+@pytest.mark.parametrize("state", [{}, {"m": {}, "v": {}}, "state"])
+def test_malformed_state_is_rejected(state):
+    with pytest.raises(TypeError, match="state must be the dict returned by init_adam_state"):
+        adam_step({"w": np.ones(2)}, {"w": np.ones(2)}, state)
+
+
+@pytest.mark.parametrize("t", [-1, 1.5, True])
+def test_bad_step_count_is_rejected(t):
+    p = {"w": np.ones(2)}
+    state = init_adam_state(p)
+    state["t"] = t
+    with pytest.raises(ValueError, match=r"state\['t'\] must be an integer >= 0"):
+        adam_step(p, {"w": np.ones(2)}, state)
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("lr", -1e-3, "lr must be a finite number >= 0"),
+    ("lr", float("nan"), "lr must be a finite number >= 0"),
+    ("beta1", 1.0, r"beta1 must be in \[0, 1\)"),
+    ("beta1", -0.1, r"beta1 must be in \[0, 1\)"),
+    ("beta2", 1.0, r"beta2 must be in \[0, 1\)"),
+    ("beta2", float("nan"), r"beta2 must be in \[0, 1\)"),
+    ("eps", 0.0, "eps must be a finite number > 0"),
+    ("eps", float("inf"), "eps must be a finite number > 0"),
+    ("weight_decay", -0.01, "weight_decay must be a finite number >= 0"),
+])
+def test_hyperparameters_out_of_range_are_rejected(name, value, message):
+    p = {"w": np.ones(2)}
+    with pytest.raises(ValueError, match=message):
+        adam_step(p, {"w": np.ones(2)}, init_adam_state(p), **{name: value})
+
+
+@pytest.mark.parametrize(("name", "value"), [("lr", "0.001"), ("beta1", None), ("eps", True),
+                                             ("decoupled", "yes"), ("decoupled", 1)])
+def test_hyperparameters_of_wrong_type_are_rejected(name, value):
+    p = {"w": np.ones(2)}
+    with pytest.raises(TypeError, match=name):
+        adam_step(p, {"w": np.ones(2)}, init_adam_state(p), **{name: value})

@@ -1,0 +1,104 @@
+"""The benchmark (tools/bench.py) measures what it claims: its textbook forms compute the same thing as
+the snippets, and a quick run produces a complete report. Fast, tiny sizes: it cannot rot unnoticed."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from snippets import adam, batchnorm, dropout, mlp, momentum
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("bench", ROOT / "tools" / "bench.py")
+bench = importlib.util.module_from_spec(_spec)
+sys.modules["bench"] = bench
+_spec.loader.exec_module(bench)
+
+
+def test_textbook_momentum_is_the_snippets_pytorch_form(rng):
+    w, g, v = rng.standard_normal((3, 50))
+    params, state = {"w": w}, {"step": 1, "velocity": {"w": v}}
+    new_params, new_state = momentum.momentum_step(params, {"w": g}, state, lr=0.1, beta=0.9)
+    tw, tv = bench.textbook_momentum(w, g, v, 0.1, 0.9)
+    np.testing.assert_allclose(tw, new_params["w"], rtol=1e-12)
+    np.testing.assert_allclose(tv, new_state["velocity"]["w"], rtol=1e-12)
+
+
+def test_textbook_adamw_is_the_snippets_adamw(rng):
+    w, g = rng.standard_normal((2, 50))
+    params = {"w": w}
+    state = adam.init_adam_state(params)
+    new_params, new_state = adam.adam_step(params, {"w": g}, state, lr=0.01, weight_decay=bench.WD,
+                                           decoupled=True)
+    tw, tm, tv = bench.textbook_adamw(w, g, np.zeros(50), np.zeros(50), 1, 0.01)
+    np.testing.assert_allclose(tw, new_params["w"], rtol=1e-12)
+    np.testing.assert_allclose(tm, new_state["m"]["w"], rtol=1e-12)
+    np.testing.assert_allclose(tv, new_state["v"]["w"], rtol=1e-12)
+
+
+def test_textbook_batchnorm_is_the_snippets_batchnorm(rng):
+    x, dout = rng.standard_normal((2, 16, 5))
+    gamma, beta = rng.uniform(0.5, 2.0, 5), rng.standard_normal(5)
+    state = {"running_mean": np.zeros(5), "running_var": np.ones(5)}
+    out, cache, _ = batchnorm.batchnorm_forward(x, gamma, beta, state)
+    dx, dgamma, dbeta = batchnorm.batchnorm_backward(dout, cache)
+    expected = bench.textbook_batchnorm(x, gamma, beta, dout)
+    for ours, theirs in zip((out, dx, dgamma, dbeta), expected, strict=True):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_textbook_mlp_step_is_the_snippets_mlp_with_sgd():
+    _, X, _, Y, params = bench._mlp_problem(32, (6, 5, 4, 3))
+    X, Y = X.astype(np.float64), Y.astype(np.float64)
+    params = {k: p.astype(np.float64) for k, p in params.items()}
+    probs, cache = mlp.mlp_forward(params, X)
+    grads = mlp.mlp_backward(params, cache, Y)
+    expected = {k: p - 0.1 * grads[k] for k, p in params.items()}
+    got = bench.textbook_mlp_step(dict(params), X, Y, 0.1)
+    for k in params:
+        np.testing.assert_allclose(got[k], expected[k], rtol=1e-10, err_msg=k)
+
+
+def test_textbook_dropout_keeps_and_scales_like_the_snippet(rng):
+    a, da = rng.uniform(1.0, 2.0, (2, 4000))
+    out, dx = bench.textbook_dropout(a, da, 0.8, rng)
+    kept = out != 0
+    np.testing.assert_allclose(out[kept], a[kept] / 0.8)
+    np.testing.assert_allclose(dx[kept], da[kept] / 0.8)
+    assert np.all(dx[~kept] == 0)
+    assert abs(kept.mean() - 0.8) < 5 * np.sqrt(0.8 * 0.2 / a.size)
+    snippet_out, _ = dropout.dropout_forward(a, 0.8, rng)
+    assert abs(snippet_out.mean() - out.mean()) < 0.05
+
+
+def test_analyse_computes_ratios_and_the_bandwidth_floor():
+    rows = [{"case": "bandwidth", "size": 10, "results": {"copy": {"median_s": 1.0, "GB_per_s": 10.0},
+                                                           "triad": {"median_s": 1.0, "GB_per_s": 8.0}}},
+            {"case": "momentum", "size": 10**6, "results": {"snippet": {"median_s": 0.004},
+                                                             "snippet_inplace": {"median_s": 0.002},
+                                                             "textbook": {"median_s": 0.006},
+                                                             "torch": {"median_s": 0.001}}}]
+    assert bench.analyse(rows) == 10.0
+    row = rows[1]
+    assert row["ratios"] == pytest.approx({"textbook_over_snippet": 3.0, "snippet_over_torch": 2.0})
+    floor = 20 * 10**6 / 10e9  # 5 float32 passes per element at 10 GB/s
+    assert row["bandwidth"]["floor_s"] == pytest.approx(floor)
+    assert row["bandwidth"]["fraction"]["snippet_inplace"] == pytest.approx(floor / 0.002)
+
+
+def test_a_quick_run_writes_a_complete_report(tmp_path, capsys, torch):
+    out = tmp_path / "bench.json"
+    assert bench.main(["--quick", "--cases", "momentum", "--out", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert [row["case"] for row in report["rows"]] == ["bandwidth", "momentum"]
+    assert report["bandwidth_GB_per_s"] > 0
+    momentum_row = report["rows"][1]
+    assert {"snippet", "textbook", "torch"} <= momentum_row["results"].keys()
+    assert all(t["median_s"] > 0 for t in momentum_row["results"].values())
+    assert "floor_s" in momentum_row["bandwidth"]
+    assert "textbook/snippet" in capsys.readouterr().out

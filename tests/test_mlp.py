@@ -1,0 +1,326 @@
+"""Tests of snippets/mlp.py: the backward pass against finite differences, shapes, dtypes, bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from snippets.mlp import mlp_backward, mlp_forward, mlp_loss, mlp_predict
+
+SIZES = [4, 6, 5, 3]  # two hidden layers: the backward pass must chain through both
+
+
+def make_params(rng, sizes=SIZES, dtype=np.float64):
+    """Random, asymmetric weights and non-zero biases (a zero start could hide a backward bug)."""
+    params = {}
+    for layer in range(1, len(sizes)):
+        fan_in = sizes[layer - 1]
+        params[f"W{layer}"] = (rng.normal(size=(sizes[layer], fan_in)) * np.sqrt(2 / fan_in)).astype(dtype)
+        params[f"b{layer}"] = rng.normal(0.1, 0.2, size=sizes[layer]).astype(dtype)
+    return params
+
+
+def make_data(rng, n=7, sizes=SIZES, output="softmax", dtype=np.float64):
+    X = rng.normal(0.3, 1.2, size=(n, sizes[0])).astype(dtype)
+    if output == "softmax":
+        Y = np.eye(sizes[-1], dtype=dtype)[rng.integers(0, sizes[-1], n)]
+    else:
+        Y = (rng.random((n, sizes[-1])) < 0.4).astype(dtype)
+    return X, Y
+
+
+def finite_differences(loss_of_params, params, eps=1e-6):
+    """Centred differences written out here, independent of snippets/gradient_check.py."""
+    numeric = {}
+    for key, value in params.items():
+        numeric[key] = np.zeros_like(value)
+        for idx in np.ndindex(value.shape):
+            shifted = {k: v.copy() for k, v in params.items()}
+            shifted[key][idx] = value[idx] + eps
+            plus = loss_of_params(shifted)
+            shifted[key][idx] = value[idx] - eps
+            minus = loss_of_params(shifted)
+            numeric[key][idx] = (plus - minus) / (2 * eps)
+    return numeric
+
+
+@pytest.mark.parametrize("output", ["softmax", "sigmoid"])
+@pytest.mark.parametrize("keep_prob", [1.0, 0.7])
+def test_backward_matches_finite_differences(rng, output, keep_prob):
+    """float64; with dropout, every call draws the same mask from the same seed."""
+    params = make_params(rng)
+    X, Y = make_data(rng, output=output)
+
+    def loss_of_params(p):
+        out, _ = mlp_forward(p, X, output=output, keep_prob=keep_prob, rng=np.random.default_rng(11))
+        return mlp_loss(out, Y, output=output)
+
+    out, cache = mlp_forward(params, X, output=output, keep_prob=keep_prob, rng=np.random.default_rng(11))
+    grads = mlp_backward(params, cache, Y, output=output)
+    numeric = finite_differences(loss_of_params, params)
+    assert list(grads) == list(params)
+    for key in params:
+        np.testing.assert_allclose(grads[key], numeric[key], rtol=1e-6, atol=1e-8, err_msg=key)
+    if keep_prob < 1:
+        assert not all(cache[f"D{layer}"].all() for layer in (1, 2)), "some unit must have been dropped"
+
+
+def test_dropped_units_pass_no_gradient_to_their_incoming_weights(rng):
+    """Regression: a backward pass that forgets the dropout mask sends gradient through dropped units."""
+    params = make_params(rng)
+    X, Y = make_data(rng, n=1)
+    _, cache = mlp_forward(params, X, keep_prob=0.5, rng=np.random.default_rng(5))
+    grads = mlp_backward(params, cache, Y)
+    dropped = ~cache["D2"][0]
+    assert dropped.any()
+    assert np.all(grads["W2"][dropped] == 0) and np.all(grads["b2"][dropped] == 0)
+
+
+def test_gradient_is_the_mean_over_examples_not_the_sum(rng):
+    """Regression: forgetting the 1/N makes the gradient grow with the batch. A doubled batch must
+    give the same loss and the same gradients."""
+    params = make_params(rng)
+    X, Y = make_data(rng)
+    out, cache = mlp_forward(params, X)
+    out2, cache2 = mlp_forward(params, np.vstack([X, X]))
+    Y2 = np.vstack([Y, Y])
+    assert mlp_loss(out2, Y2) == pytest.approx(mlp_loss(out, Y), rel=1e-12)
+    grads, grads2 = mlp_backward(params, cache, Y), mlp_backward(params, cache2, Y2)
+    for key in params:
+        np.testing.assert_allclose(grads2[key], grads[key], rtol=1e-12, atol=1e-15)
+
+
+def test_softmax_loss_is_the_mean_negative_log_probability_of_the_true_class(rng):
+    out = rng.dirichlet(np.ones(4), size=6)
+    labels = rng.integers(0, 4, 6)
+    expected = -np.mean(np.log(out[np.arange(6), labels]))
+    assert mlp_loss(out, np.eye(4)[labels]) == pytest.approx(expected, rel=1e-12)
+
+
+def test_sigmoid_loss_sums_over_labels_and_averages_over_examples(rng):
+    """Documented reduction: sum over the K labels, mean over the N examples (not mean over N*K)."""
+    out = rng.uniform(0.05, 0.95, size=(5, 3))
+    Y = (rng.random((5, 3)) < 0.5).astype(float)
+    per_example = [-sum(Y[n, k] * np.log(out[n, k]) + (1 - Y[n, k]) * np.log(1 - out[n, k])
+                        for k in range(3)) for n in range(5)]
+    assert mlp_loss(out, Y, output="sigmoid") == pytest.approx(np.mean(per_example), rel=1e-12)
+
+
+def test_softmax_rows_sum_to_one_and_sigmoid_stays_in_the_unit_interval(rng):
+    params = make_params(rng)
+    X, _ = make_data(rng)
+    out, _ = mlp_forward(params, X)
+    np.testing.assert_allclose(out.sum(axis=1), 1.0, rtol=1e-12)
+    out, _ = mlp_forward(params, X, output="sigmoid")
+    assert np.all((out > 0) & (out < 1))
+
+
+@pytest.mark.parametrize("output", ["softmax", "sigmoid"])
+def test_large_logits_do_not_overflow(rng, output):
+    params = make_params(rng, sizes=[3, 4])
+    params["W1"] = params["W1"] * 1e3
+    X, Y = make_data(rng, sizes=[3, 4], output=output)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow to 0 is harmless
+        out, cache = mlp_forward(params, X, output=output)
+    assert np.all(np.isfinite(out))
+    assert np.isfinite(mlp_loss(out, Y, output=output))
+    assert all(np.all(np.isfinite(g)) for g in mlp_backward(params, cache, Y, output=output).values())
+
+
+def test_saturated_wrong_prediction_gives_a_large_finite_loss():
+    out = np.array([[1.0, 0.0]])
+    assert 700 < mlp_loss(out, np.array([[0.0, 1.0]])) < np.inf
+    assert 700 < mlp_loss(out, np.array([[0.0, 1.0]]), output="sigmoid") < np.inf
+
+
+def test_relu_derivative_at_zero_is_zero():
+    """Convention shared with PyTorch: ReLU'(0) = 0, so a unit exactly at 0 passes no gradient."""
+    params = {"W1": np.array([[1.5, -2.0], [0.5, 1.0]]), "b1": np.array([0.0, 0.25]),
+              "W2": np.array([[0.7, -1.1], [-0.3, 0.9]]), "b2": np.array([0.1, -0.2])}
+    X = np.array([[0.0, 0.0]])
+    _, cache = mlp_forward(params, X)
+    assert cache["Z1"][0, 0] == 0.0
+    grads = mlp_backward(params, cache, np.array([[0.0, 1.0]]))
+    assert grads["b1"][0] == 0.0 and grads["b1"][1] != 0.0
+
+
+def test_test_time_switches_dropout_off(rng):
+    params = make_params(rng)
+    X, _ = make_data(rng)
+    plain, _ = mlp_forward(params, X)
+    test_time, cache = mlp_forward(params, X, keep_prob=0.5, training=False)
+    np.testing.assert_array_equal(test_time, plain)
+    assert cache["D1"] is None and cache["keep_prob"] == 1.0
+
+
+def test_same_seed_gives_the_same_forward_pass(rng):
+    params = make_params(rng)
+    X, _ = make_data(rng)
+    out1, cache1 = mlp_forward(params, X, keep_prob=0.6, rng=np.random.default_rng(3))
+    out2, cache2 = mlp_forward(params, X, keep_prob=0.6, rng=np.random.default_rng(3))
+    out3, _ = mlp_forward(params, X, keep_prob=0.6, rng=np.random.default_rng(4))
+    np.testing.assert_array_equal(out1, out2)
+    np.testing.assert_array_equal(cache1["D1"], cache2["D1"])
+    assert not np.array_equal(out1, out3)
+
+
+@pytest.mark.parametrize("output", ["softmax", "sigmoid"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_kept(rng, dtype, output):
+    params = make_params(rng, dtype=dtype)
+    X, Y = make_data(rng, output=output, dtype=dtype)
+    out, cache = mlp_forward(params, X, output=output, keep_prob=0.8, rng=rng)
+    assert out.dtype == dtype
+    assert all(cache[f"Z{layer}"].dtype == dtype for layer in (1, 2, 3))
+    grads = mlp_backward(params, cache, Y.astype(np.float64), output=output)  # float64 targets: no upcast
+    assert all(g.dtype == dtype for g in grads.values())
+
+
+def test_float32_gradients_agree_with_float64(rng):
+    params = make_params(rng)
+    X, Y = make_data(rng)
+    grads64 = mlp_backward(params, mlp_forward(params, X)[1], Y)
+    p32 = {k: v.astype(np.float32) for k, v in params.items()}
+    grads32 = mlp_backward(p32, mlp_forward(p32, X.astype(np.float32))[1], Y)
+    for key in params:
+        np.testing.assert_allclose(grads32[key], grads64[key], rtol=1e-4, atol=1e-6)
+
+
+def test_predict_returns_the_most_probable_class_and_thresholded_labels(rng):
+    params = make_params(rng)
+    X, _ = make_data(rng, n=20)
+    out, _ = mlp_forward(params, X)
+    np.testing.assert_array_equal(mlp_predict(params, X), out.argmax(axis=1))
+    probs, _ = mlp_forward(params, X, output="sigmoid")
+    labels = mlp_predict(params, X, output="sigmoid")
+    assert labels.shape == probs.shape
+    np.testing.assert_array_equal(labels, (probs > 0.5).astype(int))
+
+
+@given(
+    sizes=st.lists(st.integers(1, 5), min_size=2, max_size=5),
+    n=st.integers(1, 6),
+    output=st.sampled_from(["softmax", "sigmoid"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_shapes_of_outputs_and_gradients(sizes, n, output, seed):
+    rng = np.random.default_rng(seed)
+    params = make_params(rng, sizes=sizes)
+    X, Y = make_data(rng, n=n, sizes=sizes, output=output)
+    out, cache = mlp_forward(params, X, output=output, keep_prob=0.5, rng=rng)
+    assert out.shape == (n, sizes[-1])
+    grads = mlp_backward(params, cache, Y, output=output)
+    assert list(grads) == list(params)
+    assert all(grads[k].shape == params[k].shape for k in params)
+    assert np.isfinite(mlp_loss(out, Y, output=output))
+
+
+# Bad input -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fn", [mlp_forward, mlp_predict])
+def test_missing_or_extra_keys_are_rejected(rng, fn):
+    params = make_params(rng)
+    X, _ = make_data(rng)
+    del params["b2"]
+    with pytest.raises(ValueError, match="params keys must be W1, b1"):
+        fn(params, X)
+    with pytest.raises(TypeError, match="params must be a non-empty dict"):
+        fn({}, X)
+
+
+def test_weight_stored_as_in_by_out_is_rejected(rng):
+    """Regression: W of shape (n_in, n_out) (the transposed convention) must fail loudly."""
+    params = make_params(rng)
+    X, _ = make_data(rng)
+    params["W2"] = params["W2"].T.copy()
+    with pytest.raises(ValueError, match="W2"):
+        mlp_forward(params, X)
+
+
+def test_bias_of_wrong_shape_is_rejected(rng):
+    params = make_params(rng)
+    params["b1"] = params["b1"][:, None]
+    with pytest.raises(ValueError, match=r"params\['b1'\] must have 1 dimensions"):
+        mlp_forward(params, make_data(rng)[0])
+
+
+def test_input_with_wrong_feature_count_is_rejected(rng):
+    with pytest.raises(ValueError, match="X has 3 features"):
+        mlp_forward(make_params(rng), np.ones((2, 3)))
+
+
+def test_integer_and_non_finite_inputs_are_rejected(rng):
+    params = make_params(rng)
+    with pytest.raises(TypeError, match="X must be a float32 or float64 array"):
+        mlp_forward(params, np.ones((2, 4), dtype=np.int64))
+    with pytest.raises(ValueError, match="X must be finite"):
+        mlp_forward(params, np.full((2, 4), np.nan))
+    params["W1"] = params["W1"].astype(np.int64)
+    with pytest.raises(TypeError, match=r"params\['W1'\] must be a float32"):
+        mlp_forward(params, np.ones((2, 4)))
+
+
+def test_mixed_dtypes_are_rejected_not_silently_upcast(rng):
+    params = make_params(rng, dtype=np.float32)
+    with pytest.raises(TypeError, match="X dtype float64 differs"):
+        mlp_forward(params, np.ones((2, 4)))
+    params["b3"] = params["b3"].astype(np.float64)
+    with pytest.raises(TypeError, match="share one dtype"):
+        mlp_forward(params, np.ones((2, 4), np.float32))
+
+
+def test_unknown_output_is_rejected(rng):
+    params = make_params(rng)
+    X, Y = make_data(rng)
+    with pytest.raises(ValueError, match='output must be "softmax" or "sigmoid"'):
+        mlp_forward(params, X, output="relu")
+    with pytest.raises(ValueError, match="output must be"):
+        mlp_loss(np.full((1, 2), 0.5), np.array([[0.0, 1.0]]), output="tanh")
+
+
+@pytest.mark.parametrize("keep_prob", [0.0, 1.5, float("nan")])
+def test_keep_prob_outside_range_is_rejected(rng, keep_prob):
+    with pytest.raises(ValueError, match="keep_prob must be in"):
+        mlp_forward(make_params(rng), make_data(rng)[0], keep_prob=keep_prob, rng=rng)
+
+
+def test_dropout_without_a_generator_is_rejected(rng):
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        mlp_forward(make_params(rng), make_data(rng)[0], keep_prob=0.5)
+
+
+def test_bad_targets_are_rejected(rng):
+    out = rng.dirichlet(np.ones(3), size=4)
+    with pytest.raises(ValueError, match="Y shape"):
+        mlp_loss(out, np.eye(3))
+    with pytest.raises(ValueError, match="rows must sum to 1"):
+        mlp_loss(out, np.ones((4, 3)))
+    with pytest.raises(ValueError, match="targets in"):
+        mlp_loss(out, np.full((4, 3), 2.0), output="sigmoid")
+    with pytest.raises(TypeError, match="Y must be a float32"):
+        mlp_loss(out, np.eye(3, dtype=np.int64)[[0, 1, 2, 0]])
+    with pytest.raises(ValueError, match=r"out must hold probabilities"):
+        mlp_loss(out * 3, np.eye(3)[[0, 1, 2, 0]])
+
+
+def test_multi_label_targets_with_softmax_backward_are_rejected(rng):
+    """Regression: multi-label targets belong with sigmoid; softmax would silently train on them."""
+    params = make_params(rng)
+    X, Y = make_data(rng, output="sigmoid")
+    Y[0] = 1.0  # a row with every label on
+    _, cache = mlp_forward(params, X)
+    with pytest.raises(ValueError, match="rows must sum to 1"):
+        mlp_backward(params, cache, Y)
+
+
+def test_cache_from_another_output_or_network_is_rejected(rng):
+    params = make_params(rng)
+    X, Y = make_data(rng)
+    _, cache = mlp_forward(params, X)
+    with pytest.raises(ValueError, match='cache was computed with output="softmax"'):
+        mlp_backward(params, cache, Y, output="sigmoid")
+    small = make_params(rng, sizes=[4, 3])
+    with pytest.raises(ValueError, match="cache does not come from mlp_forward"):
+        mlp_backward(small, cache, Y)
+    with pytest.raises(TypeError, match="cache must be the dict"):
+        mlp_backward(params, [cache], Y)

@@ -1,0 +1,274 @@
+"""Tests of snippets/momentum.py: closed forms, limiting cases, the two forms, regressions, bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from snippets.momentum import init_momentum_state, momentum_step
+
+
+def _params(rng, dtype=np.float64):
+    return {"W1": rng.normal(size=(3, 4)).astype(dtype), "b1": rng.normal(size=(3,)).astype(dtype)}
+
+
+def _random_quadratic(rng, n=4):
+    """A random convex quadratic 1/2 w^T A w - c^T w over one parameter "w": gradient A w - c."""
+    M = rng.normal(size=(n, n))
+    A = M @ M.T / n + 0.1 * np.eye(n)
+    c = rng.normal(size=n)
+    return lambda p: {"w": A @ p["w"] - c}
+
+
+def _run(grad_fn, params, lrs, **kwargs):
+    state, path = init_momentum_state(params), []
+    for lr in lrs:
+        params, state = momentum_step(params, grad_fn(params), state, lr=lr, **kwargs)
+        path.append(params["w"])
+    return np.array(path)
+
+
+def _run_lr_inside_velocity(grad_fn, params, lrs, beta):
+    """numpy-ml's SGD: v = beta * v + lr * g; w = w - v (the learning rate lives inside the velocity)."""
+    v, path = np.zeros_like(params["w"]), []
+    for lr in lrs:
+        v = beta * v + lr * grad_fn(params)["w"]
+        params = {"w": params["w"] - v}
+        path.append(params["w"])
+    return np.array(path)
+
+
+# --- the math, checked independently -------------------------------------------------------------
+
+def test_init_gives_zero_velocity_of_the_same_shape_and_dtype(rng):
+    params = _params(rng, np.float32)
+    state = init_momentum_state(params)
+    assert state["step"] == 0
+    for name, p in params.items():
+        v = state["velocity"][name]
+        assert v.shape == p.shape and v.dtype == p.dtype and not v.any()
+
+
+def test_pytorch_velocity_with_a_constant_gradient_matches_the_closed_form(rng):
+    """v_1 = g, v_t = beta v_{t-1} + (1-d) g, so v_t = beta^(t-1) g + (1-d) g (1 - beta^(t-1)) / (1-beta)."""
+    beta, d = 0.8, 0.3
+    params = {"w": rng.normal(size=5)}
+    g = {"w": rng.normal(size=5)}
+    state = init_momentum_state(params)
+    for t in range(1, 21):
+        params, state = momentum_step(params, g, state, lr=0.01, beta=beta, dampening=d)
+        expected = beta ** (t - 1) * g["w"] + (1 - d) * g["w"] * (1 - beta ** (t - 1)) / (1 - beta)
+        np.testing.assert_allclose(state["velocity"]["w"], expected, rtol=1e-12)
+
+
+def test_ema_velocity_with_a_constant_gradient_is_one_minus_beta_to_the_t_times_g(rng):
+    """From v_0 = 0, the moving average of a constant g is (1 - beta^t) g: it starts biased towards 0."""
+    beta = 0.9
+    params, g = {"w": rng.normal(size=5)}, {"w": rng.normal(size=5)}
+    state = init_momentum_state(params)
+    for t in range(1, 31):
+        params, state = momentum_step(params, g, state, lr=0.01, beta=beta, form="ema")
+        np.testing.assert_allclose(state["velocity"]["w"], (1 - beta**t) * g["w"], rtol=1e-12)
+
+
+def test_parameters_move_by_minus_lr_times_velocity(rng):
+    params, state = _params(rng), init_momentum_state(_params(rng))
+    for _ in range(3):
+        grads = _params(rng)
+        new, state = momentum_step(params, grads, state, lr=0.07, beta=0.9)
+        for k in params:
+            np.testing.assert_allclose(new[k], params[k] - 0.07 * state["velocity"][k], rtol=1e-12)
+        params = new
+
+
+def test_nesterov_steps_along_gradient_plus_beta_times_velocity(rng):
+    params, state = _params(rng), init_momentum_state(_params(rng))
+    params, state = momentum_step(params, _params(rng), state, lr=0.1, beta=0.9, nesterov=True)
+    grads = _params(rng)
+    new, new_state = momentum_step(params, grads, state, lr=0.1, beta=0.9, nesterov=True)
+    for k in params:
+        v = 0.9 * state["velocity"][k] + grads[k]
+        np.testing.assert_allclose(new_state["velocity"][k], v, rtol=1e-12)
+        np.testing.assert_allclose(new[k], params[k] - 0.1 * (grads[k] + 0.9 * v), rtol=1e-12)
+
+
+def test_momentum_converges_on_a_random_quadratic(rng):
+    grad_fn = _random_quadratic(rng)
+    path = _run(grad_fn, {"w": rng.normal(size=4)}, [0.05] * 2000, beta=0.9)
+    np.testing.assert_allclose(grad_fn({"w": path[-1]})["w"], 0.0, atol=1e-8)
+
+
+# --- limiting cases and the relation between the two forms (property tests) ----------------------
+
+@given(seed=st.integers(0, 2**32 - 1), lr=st.floats(0.0, 0.5), form=st.sampled_from(["pytorch", "ema"]))
+def test_beta_zero_momentum_is_plain_gradient_descent(seed, lr, form):
+    rng = np.random.default_rng(seed)
+    grad_fn = _random_quadratic(rng)
+    params = {"w": rng.normal(size=4)}
+    path = _run(grad_fn, params, [lr] * 10, beta=0.0, form=form)
+    w = params["w"]
+    for t in range(10):
+        w = w - lr * grad_fn({"w": w})["w"]
+        np.testing.assert_allclose(path[t], w, rtol=1e-12, atol=1e-12)
+
+
+@given(seed=st.integers(0, 2**32 - 1), beta=st.floats(0.0, 0.99), lr=st.floats(0.001, 0.1))
+def test_ema_and_pytorch_forms_agree_when_lr_ema_is_lr_over_one_minus_beta(seed, beta, lr):
+    rng = np.random.default_rng(seed)
+    grad_fn = _random_quadratic(rng)
+    params = {"w": rng.normal(size=4)}
+    pytorch = _run(grad_fn, params, [lr] * 30, beta=beta)
+    ema = _run(grad_fn, params, [lr / (1 - beta)] * 30, beta=beta, form="ema")
+    np.testing.assert_allclose(ema, pytorch, rtol=1e-9, atol=1e-12)
+
+
+def test_ema_and_pytorch_forms_differ_when_beta_changes_during_training(rng):
+    """The rescaling lr / (1 - beta) is exact only for a fixed beta; cycling beta (1cycle) breaks it."""
+    grad_fn = _random_quadratic(rng)
+    start = {"w": rng.normal(size=4)}
+    betas = [0.95] * 10 + [0.85] * 10
+    paths = {}
+    for form in ("pytorch", "ema"):
+        params, state = start, init_momentum_state(start)
+        for beta in betas:
+            lr = 0.02 if form == "pytorch" else 0.02 / (1 - beta)
+            params, state = momentum_step(params, grad_fn(params), state, lr=lr, beta=beta, form=form)
+        paths[form] = params["w"]
+    assert not np.allclose(paths["ema"], paths["pytorch"], rtol=1e-6)
+
+
+@given(seed=st.integers(0, 2**32 - 1), beta=st.floats(0.5, 0.95))
+def test_lr_inside_velocity_agrees_at_constant_lr_and_differs_after_a_drop(seed, beta):
+    rng = np.random.default_rng(seed)
+    grad_fn = _random_quadratic(rng)
+    params = {"w": rng.normal(size=4)}
+    constant = [0.05] * 20
+    np.testing.assert_allclose(_run_lr_inside_velocity(grad_fn, params, constant, beta),
+                               _run(grad_fn, params, constant, beta=beta), rtol=1e-9, atol=1e-12)
+    dropped = [0.05] * 20 + [0.005] * 5
+    ours = _run(grad_fn, params, dropped, beta=beta)
+    inside = _run_lr_inside_velocity(grad_fn, params, dropped, beta)
+    # The first step after the drop: ours is lr_new * v_new; the lr-inside form still carries beta * v_old.
+    assert not np.allclose(ours[20] - ours[19], inside[20] - inside[19], rtol=1e-3)
+
+
+# --- regressions: the mistakes popular implementations make --------------------------------------
+
+def test_ema_and_pytorch_forms_are_not_mixed_up(rng):
+    """Regression: at the same lr, the EMA form's steps are (1 - beta) times PyTorch's (10x smaller)."""
+    params, g = {"w": rng.normal(size=5)}, {"w": rng.normal(size=5)}
+    steps = {}
+    for form in ("pytorch", "ema"):
+        p, state = params, init_momentum_state(params)
+        for _ in range(200):  # long enough for both velocities to reach their steady state
+            new, state = momentum_step(p, g, state, lr=0.01, beta=0.9, form=form)
+            steps[form], p = new["w"] - p["w"], new
+    np.testing.assert_allclose(steps["pytorch"], -0.01 * g["w"] / (1 - 0.9), rtol=1e-6)  # v -> g / (1-beta)
+    np.testing.assert_allclose(steps["ema"], -0.01 * g["w"], rtol=1e-6)  # v -> g
+    np.testing.assert_allclose(steps["ema"], (1 - 0.9) * steps["pytorch"], rtol=1e-6)
+
+
+def test_pytorch_first_step_takes_the_raw_gradient_even_with_dampening(rng):
+    """Regression: torch.optim.SGD sets the first buffer to g, not (1 - dampening) g."""
+    params, g = {"w": rng.normal(size=5)}, {"w": rng.normal(size=5)}
+    new, state = momentum_step(params, g, init_momentum_state(params), lr=0.1, beta=0.9, dampening=0.5)
+    np.testing.assert_allclose(state["velocity"]["w"], g["w"], rtol=0)
+    np.testing.assert_allclose(new["w"], params["w"] - 0.1 * g["w"], rtol=1e-15)
+    _, state = momentum_step(new, g, state, lr=0.1, beta=0.9, dampening=0.5)
+    # From the second step on, the new gradient is dampened: v_2 = 0.9 g + 0.5 g.
+    np.testing.assert_allclose(state["velocity"]["w"], (0.9 + 0.5) * g["w"], rtol=1e-12)
+
+
+def test_lr_is_not_inside_the_velocity(rng):
+    """Regression: numpy-ml's v = beta v + lr g keeps taking large steps after a learning-rate drop.
+
+    Constant gradient, beta = 0.9, 50 steps at lr = 0.1, then lr = 0.01: our next step is
+    0.01 * (0.9 v + g) (about 0.0995 |g|); the lr-inside form's is 0.9 v' + 0.01 g (about 0.905 |g|).
+    """
+    params, g = {"w": np.ones(3)}, {"w": np.full(3, 1.0)}
+    grad_fn = lambda p: g  # noqa: E731
+    lrs = [0.1] * 50 + [0.01]
+    ours = _run(grad_fn, params, lrs, beta=0.9)
+    inside = _run_lr_inside_velocity(grad_fn, params, lrs, beta=0.9)
+    v50 = (1 - 0.9**50) / (1 - 0.9)  # PyTorch buffer after 50 steps of a unit gradient
+    np.testing.assert_allclose(ours[50] - ours[49], -0.01 * (0.9 * v50 + 1.0), rtol=1e-12)
+    assert np.all(np.abs(inside[50] - inside[49]) > 5 * np.abs(ours[50] - ours[49]))
+
+
+def test_inputs_are_not_modified(rng):
+    params, grads = _params(rng), _params(rng)
+    state = momentum_step(params, grads, init_momentum_state(params), lr=0.1)[1]
+    copies = [{k: v.copy() for k, v in d.items()} for d in (params, grads, state["velocity"])]
+    momentum_step(params, grads, state, lr=0.1, beta=0.9)
+    for original, copy in zip((params, grads, state["velocity"]), copies, strict=True):
+        for k in original:
+            np.testing.assert_array_equal(original[k], copy[k])
+    assert state["step"] == 1
+
+
+@pytest.mark.parametrize("form", ["pytorch", "ema"])
+def test_float32_stays_float32(rng, form):
+    params = _params(rng, np.float32)
+    new, state = momentum_step(params, _params(rng, np.float32), init_momentum_state(params),
+                               lr=np.float64(0.1), beta=np.float64(0.9), form=form)
+    assert all(v.dtype == np.float32 for v in new.values())
+    assert all(v.dtype == np.float32 for v in state["velocity"].values())
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+def test_init_rejects_non_dict_and_integer_params():
+    with pytest.raises(TypeError, match="params must be a non-empty dict"):
+        init_momentum_state([np.ones(3)])
+    with pytest.raises(TypeError, match=r"params\['W1'\] must be a float array"):
+        init_momentum_state({"W1": np.ones(3, dtype=np.int64)})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"lr": -0.1}, ValueError, "lr must be >= 0"),
+        ({"lr": float("nan")}, ValueError, "lr must be finite"),
+        ({"lr": "0.1"}, TypeError, "lr must be a number"),
+        ({"lr": 0.1, "beta": 1.0}, ValueError, r"beta must be in \[0, 1\)"),
+        ({"lr": 0.1, "beta": -0.1}, ValueError, r"beta must be in \[0, 1\)"),
+        ({"lr": 0.1, "form": "adam"}, ValueError, "form must be one of"),
+        ({"lr": 0.1, "dampening": 1.5}, ValueError, r"dampening must be in \[0, 1\]"),
+        ({"lr": 0.1, "nesterov": 1}, TypeError, "nesterov must be True or False"),
+        ({"lr": 0.1, "nesterov": True, "dampening": 0.1}, ValueError, "nesterov needs"),
+        ({"lr": 0.1, "nesterov": True, "beta": 0.0}, ValueError, "nesterov needs"),
+        ({"lr": 0.1, "form": "ema", "dampening": 0.1}, ValueError, "form='pytorch' only"),
+    ],
+)
+def test_bad_hyperparameters_are_rejected(rng, kwargs, error, message):
+    params = _params(rng)
+    with pytest.raises(error, match=message):
+        momentum_step(params, _params(rng), init_momentum_state(params), **kwargs)
+
+
+def test_grads_with_other_keys_shapes_or_dtypes_are_rejected(rng):
+    params = _params(rng)
+    state = init_momentum_state(params)
+    with pytest.raises(ValueError, match="grads must have the same keys"):
+        momentum_step(params, {"W1": params["W1"]}, state, lr=0.1)
+    with pytest.raises(ValueError, match=r"grads\['b1'\] has shape"):
+        momentum_step(params, {"W1": params["W1"], "b1": np.ones(4)}, state, lr=0.1)
+    with pytest.raises(TypeError, match=r"grads\['b1'\] has dtype"):
+        momentum_step(params, {**params, "b1": params["b1"].astype(np.float32)}, state, lr=0.1)
+
+
+def test_non_finite_gradients_are_rejected(rng):
+    params = _params(rng)
+    grads = {**params, "b1": np.array([1.0, np.inf, 0.0])}
+    with pytest.raises(ValueError, match=r"grads\['b1'\] must be finite"):
+        momentum_step(params, grads, init_momentum_state(params), lr=0.1)
+
+
+def test_a_state_that_does_not_belong_to_params_is_rejected(rng):
+    params = _params(rng)
+    with pytest.raises(TypeError, match="state must be the dict returned by init_momentum_state"):
+        momentum_step(params, params, {"velocity": {}}, lr=0.1)
+    with pytest.raises(ValueError, match=r"state\['velocity'\] must have the same keys"):
+        momentum_step(params, params, init_momentum_state({"W1": params["W1"]}), lr=0.1)
+    with pytest.raises(ValueError, match=r"state\['step'\] must be an integer >= 0"):
+        momentum_step(params, params, {**init_momentum_state(params), "step": -1}, lr=0.1)

@@ -1,0 +1,305 @@
+"""Tests of snippets/objectives.py: closed forms, gradients by finite differences, stability, the
+multi-label case, regressions and bad input."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from snippets.objectives import (
+    bce_with_logits,
+    bce_with_logits_grad,
+    mse,
+    mse_grad,
+    multilabel_predict,
+    softmax_cross_entropy,
+    softmax_cross_entropy_grad,
+)
+
+
+def _numeric_grad(loss, z, eps=1e-6):
+    numeric = np.zeros_like(z)
+    for idx in np.ndindex(z.shape):
+        step = np.zeros_like(z)
+        step[idx] = eps
+        numeric[idx] = (loss(z + step) - loss(z - step)) / (2 * eps)
+    return numeric
+
+
+def _sig(v):
+    return 1 / (1 + math.exp(-v))
+
+
+# ----- closed forms -------------------------------------------------------------------------------
+
+
+def test_mse_matches_its_closed_form():
+    y_pred = np.array([[1.0, 2.0], [3.0, 5.0]])
+    y_true = np.array([[0.0, 2.0], [3.0, 1.0]])
+    assert mse(y_pred, y_true) == pytest.approx((1 + 0 + 0 + 16) / 4, rel=1e-15)
+    assert mse(y_pred, y_true, reduction="sum") == pytest.approx(17.0, rel=1e-15)
+
+
+def test_bce_matches_the_probability_form(rng):
+    z = rng.uniform(-5, 5, size=(6, 3))
+    y = rng.uniform(0, 1, size=(6, 3))
+    s = np.vectorize(_sig)(z)
+    by_hand = -(y * np.log(s) + (1 - y) * np.log(1 - s)).mean()
+    assert bce_with_logits(z, y) == pytest.approx(by_hand, rel=1e-13)
+
+
+def test_softmax_cross_entropy_matches_its_closed_form(rng):
+    z = rng.normal(size=(5, 4))
+    labels = np.array([0, 3, 1, 1, 2])
+    by_hand = np.mean([-math.log(math.exp(z[i, c]) / sum(math.exp(v) for v in z[i]))
+                       for i, c in enumerate(labels)])
+    assert softmax_cross_entropy(z, labels) == pytest.approx(by_hand, rel=1e-13)
+
+
+def test_uniform_logits_give_log_k():
+    assert softmax_cross_entropy(np.zeros((3, 10)), np.array([0, 4, 9])) == pytest.approx(math.log(10))
+    assert bce_with_logits(np.zeros(4), np.array([0.0, 1.0, 1.0, 0.0])) == pytest.approx(math.log(2))
+
+
+def test_soft_targets_equal_the_weighted_hard_losses(rng):
+    z = rng.normal(size=(1, 3))
+    p = np.array([[0.2, 0.5, 0.3]])
+    hard = [softmax_cross_entropy(z, np.array([k])) for k in range(3)]
+    assert softmax_cross_entropy(z, p) == pytest.approx(float(np.dot(p[0], hard)), rel=1e-13)
+
+
+def test_losses_are_zero_only_at_a_perfect_fit():
+    y = np.array([[0.3, -1.2]])
+    assert mse(y, y) == 0
+    assert bce_with_logits(np.array([40.0, -40.0]), np.array([1.0, 0.0])) < 1e-17
+    assert softmax_cross_entropy(np.array([[60.0, 0.0]]), np.array([0])) < 1e-20
+
+
+# ----- gradients ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_mse_grad_matches_finite_differences(rng, reduction):
+    y_pred, y_true = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    numeric = _numeric_grad(lambda p: mse(p, y_true, reduction), y_pred)
+    np.testing.assert_allclose(mse_grad(y_pred, y_true, reduction), numeric, rtol=1e-7, atol=1e-10)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_bce_grad_matches_finite_differences(rng, reduction):
+    z, y = rng.normal(0, 3, size=(4, 3)), rng.uniform(0, 1, size=(4, 3))
+    numeric = _numeric_grad(lambda v: bce_with_logits(v, y, reduction), z)
+    np.testing.assert_allclose(bce_with_logits_grad(z, y, reduction), numeric, rtol=1e-6, atol=1e-10)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("soft", [False, True])
+def test_softmax_cross_entropy_grad_matches_finite_differences(rng, reduction, soft):
+    z = rng.normal(0, 2, size=(5, 4))
+    labels = rng.dirichlet(np.ones(4), size=5) if soft else np.array([0, 3, 1, 2, 1])
+    numeric = _numeric_grad(lambda v: softmax_cross_entropy(v, labels, reduction), z)
+    np.testing.assert_allclose(softmax_cross_entropy_grad(z, labels, reduction), numeric,
+                               rtol=1e-6, atol=1e-10)
+
+
+def test_softmax_cross_entropy_grad_rows_sum_to_zero(rng):
+    g = softmax_cross_entropy_grad(rng.normal(size=(6, 5)), rng.integers(0, 5, size=6))
+    np.testing.assert_allclose(g.sum(axis=1), 0, atol=1e-16)
+
+
+# ----- stability ----------------------------------------------------------------------------------
+
+
+def test_bce_is_stable_for_large_logits():
+    """Regression: log(sigmoid(z)) gives log(0) = -inf for z = -800; the softplus form gives 800."""
+    z = np.array([-800.0, 800.0])
+    assert bce_with_logits(z, np.array([1.0, 0.0]), reduction="sum") == pytest.approx(1600.0, rel=1e-15)
+    np.testing.assert_allclose(bce_with_logits_grad(z, np.array([1.0, 0.0]), "sum"), [-1.0, 1.0])
+
+
+def test_softmax_cross_entropy_is_stable_for_large_logits():
+    z = np.array([[1000.0, 0.0, -1000.0]])
+    assert softmax_cross_entropy(z, np.array([1])) == pytest.approx(1000.0, rel=1e-15)
+    assert np.all(np.isfinite(softmax_cross_entropy_grad(z, np.array([2]))))
+
+
+@given(
+    z=st.lists(st.floats(-1e4, 1e4), min_size=1, max_size=12),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_bce_is_finite_and_non_negative_for_all_logits(z, seed):
+    z = np.array(z)
+    y = np.random.default_rng(seed).integers(0, 2, size=z.shape).astype(float)
+    loss = bce_with_logits(z, y)
+    assert math.isfinite(loss) and loss >= 0
+    g = bce_with_logits_grad(z, y)
+    assert np.all(np.abs(g) <= 1 / z.size + 1e-15)
+
+
+@given(
+    rows=st.integers(1, 5),
+    k=st.integers(2, 6),
+    scale=st.floats(1e-3, 1e3),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_softmax_cross_entropy_is_non_negative_and_finite(rows, k, scale, seed):
+    rng = np.random.default_rng(seed)
+    z = scale * rng.normal(size=(rows, k))
+    labels = rng.integers(0, k, size=rows)
+    loss = softmax_cross_entropy(z, labels)
+    assert math.isfinite(loss) and loss >= 0
+
+
+# ----- regressions --------------------------------------------------------------------------------
+
+
+def test_bce_takes_logits_not_probabilities():
+    """Regression: passing sigmoid outputs to a loss that applies the sigmoid again (a "double
+    sigmoid") caps the confidence: a certain, correct prediction still costs log(1 + e^-1) = 0.31."""
+    z = np.array([30.0])
+    assert bce_with_logits(z, np.array([1.0])) < 1e-12
+    double = bce_with_logits(np.array([_sig(30.0)]), np.array([1.0]))
+    assert double == pytest.approx(math.log1p(math.exp(-1.0)), rel=1e-9)
+
+
+def test_bce_is_not_missing_its_minus_sign(rng):
+    """Regression: CS231n's notes once wrote the loss without the minus sign: it was never positive."""
+    z = rng.normal(size=20)
+    y = (rng.random(20) < 0.5).astype(float)
+    assert bce_with_logits(z, y) > 0
+    assert bce_with_logits(z, y) > bce_with_logits(np.where(y == 1, 10.0, -10.0), y)
+
+
+def test_multilabel_mean_is_over_all_elements_not_examples(rng):
+    """PyTorch's BCEWithLogitsLoss averages over N*K terms; a "sum over labels, mean over examples"
+    loss is K times larger, and so are its gradients (pytorch issue 9301)."""
+    z = rng.normal(size=(8, 5))
+    y = (rng.random((8, 5)) < 0.4).astype(float)
+    per_example_mean = bce_with_logits(z, y, reduction="sum") / 8
+    assert per_example_mean == pytest.approx(5 * bce_with_logits(z, y), rel=1e-13)
+    np.testing.assert_allclose(bce_with_logits_grad(z, y), bce_with_logits_grad(z, y, "sum") / 40)
+
+
+def test_multilabel_probabilities_are_not_forced_to_compete():
+    """Regression: a softmax over the labels makes them share a total of 1, so two true labels can never
+    both reach 0.5. Independent sigmoids can say yes to both."""
+    logits = np.array([[4.0, 4.0, -4.0]])  # cloud: yes, road: yes, water: no
+    probabilities, predicted = multilabel_predict(logits)
+    np.testing.assert_array_equal(predicted, [[True, True, False]])
+    assert probabilities.sum() > 1.5
+    e = np.exp(logits - logits.max())
+    softmax = e / e.sum()
+    assert np.all(softmax[0, :2] < 0.5)  # what a softmax output would have said
+
+
+def test_raising_one_label_does_not_change_the_others(rng):
+    z = rng.normal(size=(1, 4))
+    bumped = z.copy()
+    bumped[0, 0] += 5.0
+    p, _ = multilabel_predict(z)
+    q, _ = multilabel_predict(bumped)
+    np.testing.assert_array_equal(p[0, 1:], q[0, 1:])
+    assert q[0, 0] > p[0, 0]
+
+
+def test_training_on_two_true_labels_reaches_both_with_sigmoids_not_with_softmax():
+    """The worked case of the page: gradient descent on the logits of one example with labels {0, 1}
+    of 3. BCE drives both probabilities to 1; softmax cross-entropy against the normalized target
+    (0.5, 0.5, 0) can at best give each of them 0.5, and then a threshold of 0.5 is a coin toss."""
+    y = np.array([[1.0, 1.0, 0.0]])
+    z_sig = np.zeros((1, 3))
+    z_soft = np.zeros((1, 3))
+    for _ in range(500):
+        z_sig -= 1.0 * bce_with_logits_grad(z_sig, y, "sum")
+        z_soft -= 1.0 * softmax_cross_entropy_grad(z_soft, y / y.sum(), "sum")
+    p_sig, predicted = multilabel_predict(z_sig)
+    e = np.exp(z_soft - z_soft.max())
+    p_soft = e / e.sum()
+    assert np.all(p_sig[0, :2] > 0.99) and p_sig[0, 2] < 0.01
+    np.testing.assert_array_equal(predicted, [[True, True, False]])
+    assert np.all(p_soft[0, :2] <= 0.5 + 1e-12)
+
+
+# ----- dtypes and bad input -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gradient_dtype_is_kept(rng, dtype):
+    z = rng.normal(size=(4, 3)).astype(dtype)
+    y = rng.uniform(size=(4, 3))
+    assert mse_grad(z, y).dtype == dtype
+    assert bce_with_logits_grad(z, y).dtype == dtype
+    assert softmax_cross_entropy_grad(z, np.array([0, 1, 2, 0])).dtype == dtype
+    assert multilabel_predict(z)[0].dtype == dtype
+    assert isinstance(mse(z, y), float) and isinstance(softmax_cross_entropy(z, np.zeros(4, int)), float)
+
+
+PAIRWISE = [mse, mse_grad, bce_with_logits, bce_with_logits_grad]
+
+
+@pytest.mark.parametrize("fn", PAIRWISE, ids=lambda f: f.__name__)
+def test_mismatched_shapes_are_rejected(fn):
+    with pytest.raises(ValueError, match="does not match"):
+        fn(np.zeros((2, 3)), np.zeros((3, 2)))
+
+
+@pytest.mark.parametrize("fn", PAIRWISE + [softmax_cross_entropy, softmax_cross_entropy_grad],
+                         ids=lambda f: f.__name__)
+def test_bad_reduction_is_rejected(fn):
+    labels = np.zeros(2, int) if "softmax" in fn.__name__ else np.zeros((2, 3))
+    with pytest.raises(ValueError, match="reduction must be"):
+        fn(np.zeros((2, 3)), labels, reduction="none")
+
+
+@pytest.mark.parametrize("fn", PAIRWISE, ids=lambda f: f.__name__)
+def test_integer_or_non_finite_inputs_are_rejected(fn):
+    with pytest.raises(TypeError, match="must be a float array"):
+        fn(np.zeros((2, 2), int), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="must be finite"):
+        fn(np.array([0.0, np.nan]), np.zeros(2))
+    with pytest.raises(ValueError, match="must not be empty"):
+        fn(np.zeros(0), np.zeros(0))
+
+
+@pytest.mark.parametrize("fn", [bce_with_logits, bce_with_logits_grad])
+def test_bce_targets_outside_zero_one_are_rejected(fn):
+    with pytest.raises(ValueError, match=r"targets must be in \[0, 1\]"):
+        fn(np.zeros(3), np.array([0.0, 1.0, -1.0]))
+
+
+@pytest.mark.parametrize("fn", [softmax_cross_entropy, softmax_cross_entropy_grad])
+def test_bad_class_labels_are_rejected(fn):
+    z = np.zeros((3, 4))
+    with pytest.raises(ValueError, match=r"labels must be class indices in \[0, 4\)"):
+        fn(z, np.array([0, 4, 1]))
+    with pytest.raises(ValueError, match=r"must have shape \(3,\)"):
+        fn(z, np.array([0, 1]))
+    with pytest.raises(ValueError, match="logits must be 2-D"):
+        fn(np.zeros(4), np.array([0]))
+    with pytest.raises(TypeError, match="labels must be int class indices"):
+        fn(z, np.array(["a", "b", "c"]))
+
+
+def test_multi_hot_targets_are_rejected_by_softmax_cross_entropy():
+    """Several ones in a row are a multi-label target: the error points to bce_with_logits."""
+    with pytest.raises(ValueError, match="use bce_with_logits"):
+        softmax_cross_entropy(np.zeros((1, 3)), np.array([[1.0, 1.0, 0.0]]))
+    with pytest.raises(ValueError, match="shape of logits"):
+        softmax_cross_entropy_grad(np.zeros((1, 3)), np.array([[1.0, 0.0]]))
+
+
+@pytest.mark.parametrize("threshold", [0.0, 1.0, -0.5, float("nan")])
+def test_threshold_outside_range_is_rejected(threshold):
+    with pytest.raises(ValueError, match=r"threshold must be in \(0, 1\)"):
+        multilabel_predict(np.zeros((1, 2)), threshold)
+
+
+def test_multilabel_predict_input_checks():
+    with pytest.raises(ValueError, match="logits must be 2-D"):
+        multilabel_predict(np.zeros(3))
+    with pytest.raises(TypeError, match="threshold must be a number"):
+        multilabel_predict(np.zeros((1, 3)), "0.5")
+    with pytest.raises(TypeError, match="logits must be a float array"):
+        multilabel_predict(np.zeros((1, 3), int))

@@ -1,0 +1,160 @@
+"""Tests of snippets/swa.py: the running average, the schedule, batch-norm recomputation, bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from snippets.batchnorm import batchnorm_forward, init_batchnorm
+from snippets.swa import init_swa_state, swa_should_update, swa_update
+
+
+def _snapshots(rng, k, dtype=np.float64):
+    return [{"W1": rng.normal(size=(3, 4)).astype(dtype), "b1": rng.normal(size=3).astype(dtype)}
+            for _ in range(k)]
+
+
+def test_average_equals_the_mean_of_all_snapshots(rng):
+    snaps = _snapshots(rng, 7)
+    state = init_swa_state(snaps[0])
+    for p in snaps:
+        state = swa_update(state, p)
+    assert state["n_averaged"] == 7
+    for key in ("W1", "b1"):
+        np.testing.assert_allclose(state["averaged"][key], np.mean([p[key] for p in snaps], axis=0),
+                                   rtol=1e-13, atol=1e-15)
+
+
+def test_first_update_replaces_the_initial_copy(rng):
+    """As AveragedModel: the weights given to init_swa_state are not counted as a snapshot."""
+    start, first = _snapshots(rng, 2)
+    state = swa_update(init_swa_state(start), first)
+    assert state["n_averaged"] == 1
+    np.testing.assert_array_equal(state["averaged"]["W1"], first["W1"])
+
+
+def test_every_snapshot_has_equal_weight_not_exponential(rng):
+    """Regression: an EMA (avg = 0.9 avg + 0.1 p) would weight late snapshots more."""
+    zeros = {"w": np.zeros(2)}
+    state = init_swa_state(zeros)
+    for value in (1.0, 0.0, 0.0, 0.0):
+        state = swa_update(state, {"w": np.full(2, value)})
+    np.testing.assert_allclose(state["averaged"]["w"], 0.25)
+
+
+def test_inputs_are_not_mutated(rng):
+    snaps = _snapshots(rng, 3)
+    state = swa_update(init_swa_state(snaps[0]), snaps[0])
+    before = {k: v.copy() for k, v in state["averaged"].items()}
+    snap_copy = {k: v.copy() for k, v in snaps[1].items()}
+    new = swa_update(state, snaps[1])
+    for key in before:
+        np.testing.assert_array_equal(state["averaged"][key], before[key])
+        np.testing.assert_array_equal(snaps[1][key], snap_copy[key])
+        assert new["averaged"][key] is not snaps[1][key]
+    assert state["n_averaged"] == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_kept(rng, dtype):
+    snaps = _snapshots(rng, 3, dtype)
+    state = init_swa_state(snaps[0])
+    for p in snaps:
+        state = swa_update(state, p)
+    assert all(v.dtype == dtype for v in state["averaged"].values())
+
+
+def test_schedule_starts_at_start_and_repeats_every_period():
+    chosen = [s for s in range(20) if swa_should_update(s, start=5, every=3)]
+    assert chosen == list(range(5, 20, 3))
+
+
+def test_every_one_averages_every_step_from_start():
+    assert [swa_should_update(s, 2, 1) for s in range(5)] == [False, False, True, True, True]
+
+
+@given(k=st.integers(1, 15), seed=st.integers(0, 2**32 - 1))
+def test_average_lies_within_the_range_of_the_snapshots(k, seed):
+    rng = np.random.default_rng(seed)
+    snaps = [{"w": rng.normal(size=5)} for _ in range(k)]
+    state = init_swa_state(snaps[0])
+    for p in snaps:
+        state = swa_update(state, p)
+    stacked = np.stack([p["w"] for p in snaps])
+    assert np.all(state["averaged"]["w"] >= stacked.min(axis=0) - 1e-12)
+    assert np.all(state["averaged"]["w"] <= stacked.max(axis=0) + 1e-12)
+    np.testing.assert_allclose(state["averaged"]["w"], stacked.mean(axis=0), rtol=1e-12, atol=1e-12)
+
+
+def test_batchnorm_recomputation_with_momentum_one_over_k_gives_plain_averages(rng):
+    """How the page recomputes BN statistics after SWA: reset, then momentum 1/k for the k-th batch.
+
+    This is PyTorch's update_bn (momentum=None: a cumulative average). The running mean becomes the
+    plain mean of the batch means, and the running variance the mean of the unbiased batch variances.
+    """
+    batches = [rng.normal(2.0, 3.0, size=(10, 4)) for _ in range(6)]
+    gamma, beta, state = init_batchnorm(4)
+    state["running_mean"] = np.full(4, 99.0)  # stale statistics from before averaging: must not survive
+    for k, x in enumerate(batches, start=1):
+        _, _, state = batchnorm_forward(x, gamma, beta, state, momentum=1.0 / k)
+    mean_of_means = np.mean([x.mean(axis=0) for x in batches], axis=0)
+    mean_of_unbiased_vars = np.mean([x.var(axis=0, ddof=1) for x in batches], axis=0)
+    np.testing.assert_allclose(state["running_mean"], mean_of_means)
+    np.testing.assert_allclose(state["running_var"], mean_of_unbiased_vars)
+
+
+# Bad input --------------------------------------------------------------------------------------------
+
+
+def test_empty_params_are_rejected():
+    with pytest.raises(TypeError, match="params must be a non-empty dict"):
+        init_swa_state({})
+
+
+def test_integer_params_are_rejected():
+    with pytest.raises(TypeError, match=r"params\['w'\] must be a float array"):
+        init_swa_state({"w": np.ones(3, dtype=np.int64)})
+
+
+def test_non_finite_snapshot_is_rejected():
+    state = init_swa_state({"w": np.ones(2)})
+    with pytest.raises(ValueError, match="must be finite"):
+        swa_update(state, {"w": np.array([1.0, np.nan])})
+
+
+def test_snapshot_with_other_keys_is_rejected():
+    state = init_swa_state({"w": np.ones(2)})
+    with pytest.raises(ValueError, match="keys"):
+        swa_update(state, {"v": np.ones(2)})
+
+
+def test_snapshot_with_other_shape_is_rejected():
+    state = init_swa_state({"w": np.ones(2)})
+    with pytest.raises(ValueError, match="shape"):
+        swa_update(state, {"w": np.ones(3)})
+
+
+def test_snapshot_with_other_dtype_is_rejected():
+    """No silent upcast of a float32 average by a float64 snapshot (or the reverse)."""
+    state = init_swa_state({"w": np.ones(2, np.float32)})
+    with pytest.raises(ValueError, match="dtype"):
+        swa_update(state, {"w": np.ones(2)})
+
+
+def test_foreign_state_is_rejected():
+    with pytest.raises(TypeError, match="state must be the dict returned by init_swa_state"):
+        swa_update({"w": np.ones(2)}, {"w": np.ones(2)})
+
+
+def test_negative_count_is_rejected():
+    with pytest.raises(ValueError, match="n_averaged"):
+        swa_update({"averaged": {"w": np.ones(2)}, "n_averaged": -1}, {"w": np.ones(2)})
+
+
+@pytest.mark.parametrize(("step", "start", "every", "error"), [
+    (-1, 0, 1, ValueError), (0, -2, 1, ValueError), (0, 0, 0, ValueError), (1.5, 0, 1, TypeError),
+    (0, 0, True, TypeError),
+])
+def test_bad_schedule_arguments_are_rejected(step, start, every, error):
+    with pytest.raises(error, match="must be"):
+        swa_should_update(step, start, every)
