@@ -4,12 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build lint check-links clean help
+.PHONY: serve test build lint bench mutate check-links clean help
 
 help:
 	@echo "make serve        build the site and serve it on http://127.0.0.1:8000 with live reload"
 	@echo "make test         run every offline check (lint, tests, PyTorch oracle, strict build, link check)"
 	@echo "make build        build the site into site/ with --strict"
+	@echo "make bench        time the snippets against textbook NumPy and PyTorch (reports/bench.json)"
+	@echo "make mutate       mutation testing of snippets/ with mutmut"
 	@echo "make check-links  check every external link of the catalogue (needs network)"
 
 $(BIN)/python:
@@ -37,6 +39,14 @@ lint: $(VENV)/.test
 test: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Not part of `make test`: slow. Results in mutants/ (ignored by git); see README "Test strength".
+bench: $(VENV)/.test
+	$(BIN)/python tools/bench.py $(ARGS)
+
+mutate: $(VENV)/.test
+	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/mutmut run $(ARGS); $(BIN)/mutmut results
 
 # External links of the catalogue (needs network; not part of `make test`). ARGS="--update" records results.
 check-links: $(VENV)/.site

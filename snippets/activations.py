@@ -68,7 +68,10 @@ def tanh(z):
 
 
 def tanh_grad(z):
-    """Derivative of tanh: ``1 - tanh(z)**2``.
+    """Derivative of tanh: ``1 - tanh(z)**2 = 1 / cosh(z)**2``.
+
+    Computed as ``4 e / (1 + e)**2`` with ``e = exp(-2|z|)``: the same number, but without the
+    cancellation of ``1 - tanh(z)**2`` when ``tanh(z)`` rounds to nearly 1, and without overflow.
 
     Parameters
     ----------
@@ -78,8 +81,9 @@ def tanh_grad(z):
     -------
     ndarray, same shape and dtype as ``z``, values in [0, 1]
     """
-    t = tanh(z)
-    return 1 - t * t
+    z = _check_float_array(z, "z")
+    e = np.exp(-2 * np.abs(z))
+    return (4 * e / ((1 + e) * (1 + e))).astype(z.dtype, copy=False)
 # --8<-- [end:tanh]
 
 

@@ -69,6 +69,12 @@ def test_tanh_is_a_rescaled_sigmoid(rng):
     np.testing.assert_allclose(tanh(z), 2 * sigmoid(2 * z) - 1, atol=1e-14)
 
 
+def test_tanh_grad_is_accurate_where_tanh_rounds_to_one():
+    """1 - tanh(z)**2 loses digits for large |z| (tanh(10) = 1 - 4e-9); sech(z)**2 does not."""
+    z = np.array([-30.0, -10.0, -0.5, 0.0, 2.0, 10.0, 30.0])
+    np.testing.assert_allclose(tanh_grad(z), [1 / math.cosh(v) ** 2 for v in z], rtol=1e-13)
+
+
 def test_relu_and_its_derivative_at_the_kink_follow_pytorch():
     z = np.array([-2.0, -0.0, 0.0, 3.0])
     np.testing.assert_array_equal(relu(z), [0.0, 0.0, 0.0, 3.0])

@@ -26,17 +26,17 @@ def _activation_stds(weight_scale, use_batchnorm, rng):
 def figure_batchnorm_activation_scale(style):
     rng = np.random.default_rng(0)
     layers = np.arange(1, DEPTH + 1)
-    fig, ax = subplots(width=7, height=3.6)
+    fig, ax = subplots(width=8.5, height=3.6)
     for scale, colour in ((0.5, style["palette"][0]), (2.5, style["palette"][3])):
         ax.plot(layers, _activation_stds(scale, False, rng), "o--", color=colour,
-                label=f"no batch norm, weight std {scale}/√n")
+                label=f"no batch norm,\nweight std {scale}/√n")
         ax.plot(layers, _activation_stds(scale, True, rng), "s-", color=colour,
-                label=f"batch norm before ReLU, weight std {scale}/√n")
+                label=f"batch norm before ReLU,\nweight std {scale}/√n")
     ax.set_yscale("log")
     ax.set_xlabel("layer")
     ax.set_ylabel("std of the layer's activations (log)")
-    ax.set_title(f"{DEPTH} ReLU layers of width {WIDTH}: the scale vanishes or explodes without batch norm")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(f"{DEPTH} ReLU layers of width {WIDTH}, batch of {N}")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return fig
 
 

@@ -8,8 +8,8 @@ from matplotlib.colors import ListedColormap
 
 from snippets.mlp import mlp_backward, mlp_forward, mlp_loss, mlp_predict
 
-SIZES = [2, 32, 32, 3]
-STEPS, LEARNING_RATE = 1500, 0.5
+SIZES = [2, 24, 24, 3]
+STEPS, LEARNING_RATE = 400, 1.0
 
 
 def _spirals(rng, per_class=80, classes=3):
@@ -57,11 +57,12 @@ def figure_mlp_training(style):
     ax_loss.set_ylabel("mean cross-entropy")
     ax_loss.set_title(f"Loss (learning rate {LEARNING_RATE})")
 
-    grid = np.linspace(-1.2, 1.2, 200)
+    grid = np.linspace(-1.2, 1.2, 150)
     gx, gy = np.meshgrid(grid, grid)
     regions = mlp_predict(params, np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
     colours = style["palette"][:3]
-    ax_data.contourf(gx, gy, regions, levels=[-0.5, 0.5, 1.5, 2.5], cmap=ListedColormap(colours), alpha=0.25)
+    ax_data.imshow(regions, origin="lower", extent=(-1.2, 1.2, -1.2, 1.2), cmap=ListedColormap(colours),
+                   vmin=-0.5, vmax=2.5, alpha=0.25, interpolation="nearest")
     for c, colour in enumerate(colours):
         ax_data.scatter(*X[labels == c].T, s=9, color=colour, edgecolors="none", label=f"class {c}")
     ax_data.set_aspect("equal")

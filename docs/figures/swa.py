@@ -15,7 +15,7 @@ def _loss(w):
     return 0.5 * np.einsum("...i,ij,...j->...", d, H, d)
 
 
-def _run(steps=300, lr=0.25, noise=1.5, start=100, every=5, seed=0):
+def _run(steps=600, lr=0.1, noise=1.0, start=200, every=5, seed=1):
     """SGD with noisy gradients at a constant learning rate, averaged with SWA from ``start``."""
     rng = np.random.default_rng(seed)
     w = np.array([-1.5, 2.5])
@@ -39,23 +39,25 @@ def figure_swa_average(style):
     levels = np.quantile(_loss(np.stack([g1, g2], axis=-1)), np.linspace(0.0, 0.9, 14) ** 2)
     ax.contour(g1, g2, _loss(np.stack([g1, g2], axis=-1)), levels=levels, colors=style["muted"],
                linewidths=0.6)
-    ax.plot(path[:, 0], path[:, 1], "-", color=style["palette"][0], lw=0.6, alpha=0.6, label="SGD iterates")
-    ax.plot(path[-1, 0], path[-1, 1], "o", color=style["palette"][0], ms=8, label="last iterate")
+    ax.plot(path[:, 0], path[:, 1], "-", color=style["palette"][0], lw=0.5, alpha=0.5, label="SGD iterates")
+    ax.plot(path[-1, 0], path[-1, 1], "o", color=style["palette"][0], ms=8, mec=style["fg"],
+            label="last iterate")
     ax.plot(averages[:, 0], averages[:, 1], "-", color=style["palette"][1], lw=2, label="SWA running average")
     ax.plot(averages[-1, 0], averages[-1, 1], "*", color=style["palette"][1], ms=14, label="final SWA weights")
     ax.plot(*CENTRE, "+", color=style["fg"], ms=12, mew=2, label="minimum")
     ax.set_xlabel("$w_1$")
     ax.set_ylabel("$w_2$")
     ax.set_title("Constant learning rate: SGD bounces, the average settles")
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="upper right", framealpha=0.8)
 
     steps = np.arange(len(path) - 1)
-    ax_loss.plot(steps, _loss(path[1:]), color=style["palette"][0], lw=0.8, label="loss of the current weights")
+    ax_loss.plot(steps, _loss(path[1:]), color=style["palette"][0], lw=0.6, alpha=0.8,
+                 label="loss of the current weights")
     ax_loss.plot(avg_steps, _loss(averages), color=style["palette"][1], lw=2, label="loss of the SWA average")
     ax_loss.axvline(avg_steps[0], color=style["muted"], ls=":", label="averaging starts")
     ax_loss.set_yscale("log")
     ax_loss.set_xlabel("step")
     ax_loss.set_ylabel("loss (log)")
-    ax_loss.set_title("Snapshots every 5 steps from step 100")
+    ax_loss.set_title(f"Snapshots every 5 steps from step {avg_steps[0]}")
     ax_loss.legend(fontsize=7, loc="upper right")
     return fig
