@@ -65,7 +65,7 @@ def vector_to_params(vector, layout):
     if sum(sizes) != vector.size:
         raise ValueError(f"vector has {vector.size} entries but the layout needs {sum(sizes)}")
     params, start = {}, 0
-    for (key, shape), size in zip(layout, sizes):
+    for (key, shape), size in zip(layout, sizes, strict=True):
         params[key] = vector[start:start + size].reshape(shape).copy()
         start += size
     return params
@@ -138,7 +138,8 @@ def relative_error(grad, grad_num):
     if isinstance(grad, dict) or isinstance(grad_num, dict):
         if not (isinstance(grad, dict) and isinstance(grad_num, dict)) or list(grad) != list(grad_num):
             keys = [sorted(g) if isinstance(g, dict) else type(g).__name__ for g in (grad, grad_num)]
-            raise ValueError(f"grad and grad_num must be dicts with the same keys, got {keys[0]} and {keys[1]}")
+            raise ValueError(f"grad and grad_num must be dicts with the same keys, got {keys[0]} and "
+                             f"{keys[1]}")
         grad, grad_num = params_to_vector(grad)[0], params_to_vector(grad_num)[0]
     grad = _check_float_array(grad, "grad")
     grad_num = _check_float_array(grad_num, "grad_num")

@@ -75,13 +75,8 @@ def run_gradient_descent(loss_and_grad, w0, lr, steps):
     path : ndarray, shape (steps + 1, d): ``w0`` and every iterate after it
     losses : ndarray, shape (steps + 1,): the loss at each point of the path
     """
-    if not callable(loss_and_grad):
-        raise TypeError("loss_and_grad must be a callable w -> (loss, grad), "
-                        f"got {type(loss_and_grad).__name__}")
+    _check_run_arguments(loss_and_grad, lr, steps)
     w = _check_vector(w0, "w0")
-    _check_lr(lr)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
     path, losses = [w], []
     for _ in range(steps):
         loss, grad = loss_and_grad(w)
@@ -125,6 +120,15 @@ def _check_lr(lr):
     if not (np.isfinite(lr) and lr >= 0):
         raise ValueError(f"lr must be a finite number >= 0, got {lr}")
     return float(lr)  # a Python float keeps float32 arrays float32
+
+
+def _check_run_arguments(loss_and_grad, lr, steps):
+    if not callable(loss_and_grad):
+        raise TypeError("loss_and_grad must be a callable w -> (loss, grad), "
+                        f"got {type(loss_and_grad).__name__}")
+    _check_lr(lr)
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
 
 
 def _check_vector(w, name):

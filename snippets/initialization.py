@@ -23,12 +23,13 @@ def fan_in_and_fan_out(shape):
     Parameters
     ----------
     shape : tuple of two positive ints, ``(n_out, n_in)``
-        The layer computes ``Z = A @ W.T + b``, so each output unit sums ``n_in`` inputs.
+        The layer computes ``Z = A @ W.T + b``: each output unit sums ``n_in`` inputs.
 
     Returns
     -------
     fan_in, fan_out : int, int
-        ``shape[1]`` and ``shape[0]`` (not the other way round: PyTorch stores ``W`` as (out, in)).
+        ``shape[1]`` and ``shape[0]``, not the other way round: like PyTorch, we store
+        ``W`` as (out, in).
     """
     n_out, n_in = _check_shape(shape)
     return n_in, n_out
@@ -37,7 +38,7 @@ def fan_in_and_fan_out(shape):
 
 # --8<-- [start:simple]
 def zeros(shape, rng=None, dtype=np.float64):
-    """All-zero weights: every unit of the layer computes the same thing and stays so (no symmetry breaking).
+    """All-zero weights: every unit computes the same thing and stays so (no symmetry).
 
     Parameters
     ----------
@@ -57,14 +58,15 @@ def zeros(shape, rng=None, dtype=np.float64):
 
 
 def random_normal(shape, rng, scale=0.01, dtype=np.float64):
-    """Gaussian weights with a fixed standard deviation ``scale``, whatever the layer's size.
+    """Gaussian weights of standard deviation ``scale``, whatever the layer's size.
 
     Parameters
     ----------
     shape : tuple ``(n_out, n_in)``
     rng : numpy.random.Generator
     scale : float > 0
-        Standard deviation. Andrew Ng's course uses 0.01 ("small random") and 10 ("large random").
+        Standard deviation. Andrew Ng's course uses 0.01 ("small random") and 10
+        ("large random").
     dtype : float32 or float64
 
     Returns
@@ -81,7 +83,7 @@ def random_normal(shape, rng, scale=0.01, dtype=np.float64):
 
 # --8<-- [start:xavier]
 def xavier_normal(shape, rng, dtype=np.float64):
-    """Glorot/Xavier normal: ``N(0, std^2)`` with ``std = sqrt(2 / (fan_in + fan_out))``.
+    """Glorot/Xavier normal: ``N(0, std^2)``, ``std = sqrt(2 / (fan_in + fan_out))``.
 
     Parameters
     ----------
@@ -91,7 +93,7 @@ def xavier_normal(shape, rng, dtype=np.float64):
 
     Returns
     -------
-    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.xavier_normal_`` with ``gain=1``.
+    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.xavier_normal_`` (gain 1).
     """
     fan_in, fan_out = fan_in_and_fan_out(shape)
     _check_rng(rng)
@@ -111,8 +113,8 @@ def xavier_uniform(shape, rng, dtype=np.float64):
 
     Returns
     -------
-    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.xavier_uniform_`` with ``gain=1``.
-    The variance ``a^2 / 3 = 2 / (fan_in + fan_out)`` equals that of :func:`xavier_normal`.
+    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.xavier_uniform_`` (gain 1).
+    Its variance ``a^2 / 3 = 2 / (fan_in + fan_out)`` is that of :func:`xavier_normal`.
     """
     fan_in, fan_out = fan_in_and_fan_out(shape)
     _check_rng(rng)
@@ -124,7 +126,7 @@ def xavier_uniform(shape, rng, dtype=np.float64):
 
 # --8<-- [start:he]
 def he_normal(shape, rng, dtype=np.float64):
-    """He/Kaiming normal for ReLU layers: ``N(0, std^2)`` with ``std = sqrt(2 / fan_in)``.
+    """He/Kaiming normal for ReLU layers: ``N(0, std^2)``, ``std = sqrt(2 / fan_in)``.
 
     Parameters
     ----------
@@ -134,8 +136,9 @@ def he_normal(shape, rng, dtype=np.float64):
 
     Returns
     -------
-    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.kaiming_normal_(W, nonlinearity="relu")``
-    (mode ``"fan_in"``, gain ``sqrt(2)``). Not truncated.
+    ndarray of shape ``(n_out, n_in)``; as
+    ``torch.nn.init.kaiming_normal_(W, nonlinearity="relu")`` (mode ``"fan_in"``,
+    gain ``sqrt(2)``). Not truncated.
     """
     fan_in, fan_out = fan_in_and_fan_out(shape)
     _check_rng(rng)
@@ -155,7 +158,8 @@ def he_uniform(shape, rng, dtype=np.float64):
 
     Returns
     -------
-    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.kaiming_uniform_(W, nonlinearity="relu")``.
+    ndarray of shape ``(n_out, n_in)``; as
+    ``torch.nn.init.kaiming_uniform_(W, nonlinearity="relu")``.
     The variance ``a^2 / 3 = 2 / fan_in`` equals that of :func:`he_normal`.
     """
     fan_in, fan_out = fan_in_and_fan_out(shape)
@@ -186,9 +190,9 @@ def init_params(layer_sizes, method, rng, *, scale=0.01, dtype=np.float64):
     layer_sizes : sequence of positive ints ``[n0, n1, ..., nL]``
         ``n0`` is the number of input features, ``nL`` the number of outputs.
     method : str
-        One of ``"zeros"``, ``"random_normal"``, ``"xavier_normal"``, ``"xavier_uniform"``,
-        ``"he_normal"``, ``"he_uniform"``; ``"random"`` and ``"he"`` are accepted as the course's names for
-        ``"random_normal"`` and ``"he_normal"``.
+        One of ``"zeros"``, ``"random_normal"``, ``"xavier_normal"``,
+        ``"xavier_uniform"``, ``"he_normal"``, ``"he_uniform"``. The course's names
+        ``"random"`` and ``"he"`` stand for ``"random_normal"`` and ``"he_normal"``.
     rng : numpy.random.Generator
     scale : float > 0
         Standard deviation for ``"random_normal"``; ignored by the other methods.
@@ -197,8 +201,8 @@ def init_params(layer_sizes, method, rng, *, scale=0.01, dtype=np.float64):
     Returns
     -------
     dict
-        ``{"W1": (n1, n0), "b1": (n1,), ..., "WL": (nL, n(L-1)), "bL": (nL,)}``. Biases are zeros:
-        random weights alone break the symmetry.
+        ``{"W1": (n1, n0), "b1": (n1,), ..., "WL": (nL, n(L-1)), "bL": (nL,)}``.
+        Biases are zeros: random weights alone break the symmetry.
     """
     sizes = _check_layer_sizes(layer_sizes)
     init = _check_method(method)
@@ -206,12 +210,13 @@ def init_params(layer_sizes, method, rng, *, scale=0.01, dtype=np.float64):
     dtype = _check_dtype(dtype)
     _check_positive(scale, "scale")
     params = {}
-    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+    for layer in range(1, len(sizes)):
+        shape = (sizes[layer], sizes[layer - 1])  # (n_out, n_in)
         if init is random_normal:
-            params[f"W{layer}"] = random_normal((n_out, n_in), rng, scale=scale, dtype=dtype)
+            params[f"W{layer}"] = random_normal(shape, rng, scale=scale, dtype=dtype)
         else:
-            params[f"W{layer}"] = init((n_out, n_in), rng, dtype=dtype)
-        params[f"b{layer}"] = np.zeros(n_out, dtype=dtype)
+            params[f"W{layer}"] = init(shape, rng, dtype=dtype)
+        params[f"b{layer}"] = np.zeros(shape[0], dtype=dtype)
     return params
 # --8<-- [end:init_params]
 

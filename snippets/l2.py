@@ -24,7 +24,8 @@ def l2_cost(params, lambd, m):
     Parameters
     ----------
     params : dict of str to ndarray of float
-        ``{"W1": (n1, n0), "b1": (n1,), ...}``. Only keys starting with ``"W"`` are penalized.
+        ``{"W1": (n1, n0), "b1": (n1,), ...}``. Only the keys that start with ``"W"``
+        are penalized.
     lambd : float >= 0
         Regularization strength (0 switches regularization off).
     m : int > 0
@@ -33,7 +34,7 @@ def l2_cost(params, lambd, m):
     Returns
     -------
     float scalar, in the weights' dtype (float32 weights give a float32 cost).
-        Add it to the data cost (e.g. the cross-entropy averaged over the ``m`` examples).
+        Add it to the data cost (e.g. the cross-entropy averaged over ``m`` examples).
     """
     weights = _weights(_check_params(params, "params"))
     lambd = _check_lambd(lambd)
@@ -60,8 +61,9 @@ def l2_grads(params, grads, lambd, m):
     Returns
     -------
     dict
-        New gradients (the inputs are not modified): ``grads[k] + lambd / m * params[k]`` for the
-        weights, a copy of ``grads[k]`` for the biases, which are not decayed.
+        New gradients (the inputs are not modified): for the weights
+        ``grads[k] + lambd / m * params[k]``, for the biases a copy of ``grads[k]``
+        (biases are not decayed).
     """
     params = _check_params(params, "params")
     grads = _check_params(grads, "grads")
@@ -71,7 +73,7 @@ def l2_grads(params, grads, lambd, m):
     out = {}
     for key, g in grads.items():
         if key.startswith("W"):
-            # d/dW [lambd/(2m) * sum(W**2)] = lambd/m * W: the 2 of the square cancels the 1/2.
+            # d/dW [lambd/(2m) sum(W**2)] = lambd/m W: the square's 2 cancels the 1/2.
             out[key] = g + g.dtype.type(lambd / m) * params[key]
         else:
             out[key] = g.copy()
@@ -96,7 +98,8 @@ def _check_params(params, name):
             raise TypeError(f"{name} keys must be strings like 'W1', got {key!r}")
         value = np.asarray(value)
         if not np.issubdtype(value.dtype, np.floating):
-            raise TypeError(f"{name}[{key!r}] must be a float array (float32 or float64), got dtype {value.dtype}")
+            raise TypeError(f"{name}[{key!r}] must be a float array (float32 or float64), "
+                            f"got dtype {value.dtype}")
         if not np.all(np.isfinite(value)):
             raise ValueError(f"{name}[{key!r}] must be finite, got NaN or inf")
         checked[key] = value

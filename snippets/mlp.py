@@ -59,13 +59,13 @@ def mlp_forward(params, X, *, output="softmax", keep_prob=1.0, rng=None, trainin
     cache = {"output": output, "keep_prob": float(keep_prob) if use_dropout else 1.0, "A0": X}
     A = X
     for layer in range(1, n_layers + 1):
-        Z = A @ params[f"W{layer}"].T + params[f"b{layer}"]   # (N, n_l)
+        Z = A @ params[f"W{layer}"].T + params[f"b{layer}"]  # (N, n_l)
         cache[f"Z{layer}"] = Z
         if layer == n_layers:
             break
-        A = np.maximum(Z, 0)                                  # ReLU
+        A = np.maximum(Z, 0)  # ReLU
         mask = None
-        if use_dropout:                                       # inverted dropout, same as dropout.py
+        if use_dropout:  # inverted dropout, as in dropout.py
             mask = rng.random(A.shape, dtype=dtype) < keep_prob
             A = A * mask / dtype.type(keep_prob)
         cache[f"D{layer}"] = mask
@@ -147,18 +147,18 @@ def mlp_backward(params, cache, Y, *, output="softmax"):
     keep_prob = cache["keep_prob"]
     grads = {}
     # Softmax + cross-entropy and sigmoid + binary cross-entropy share one simple output gradient.
-    dZ = (out - Y) / out.dtype.type(n)                                # (N, n_L)
+    dZ = (out - Y) / out.dtype.type(n)                       # (N, n_L)
     for layer in range(n_layers, 0, -1):
-        A_prev = cache[f"A{layer - 1}"]                               # (N, n_{l-1})
-        grads[f"W{layer}"] = dZ.T @ A_prev                            # (n_l, n_{l-1})
-        grads[f"b{layer}"] = dZ.sum(axis=0)                           # (n_l,)
+        A_prev = cache[f"A{layer - 1}"]                      # (N, n_{l-1})
+        grads[f"W{layer}"] = dZ.T @ A_prev                   # (n_l, n_{l-1})
+        grads[f"b{layer}"] = dZ.sum(axis=0)                  # (n_l,)
         if layer == 1:
             break
-        dA = dZ @ params[f"W{layer}"]                                 # (N, n_{l-1})
+        dA = dZ @ params[f"W{layer}"]                        # (N, n_{l-1})
         mask = cache[f"D{layer - 1}"]
-        if mask is not None:                                          # same mask, same scale
+        if mask is not None:                                 # same mask, same scale
             dA = dA * mask / out.dtype.type(keep_prob)
-        dZ = dA * (cache[f"Z{layer - 1}"] > 0)                        # ReLU'(z) = 1 if z > 0 else 0
+        dZ = dA * (cache[f"Z{layer - 1}"] > 0)               # ReLU'(z): 1 if z > 0 else 0
     return {key: grads[key] for key in params}
 # --8<-- [end:backward]
 
@@ -262,7 +262,8 @@ def _check_input(X, params):
     X = _check_float_array(X, "X", 2)
     W1 = params["W1"]
     if X.shape[1] != W1.shape[1]:
-        raise ValueError(f"X has {X.shape[1]} features but params['W1'] of shape {W1.shape} expects {W1.shape[1]}")
+        raise ValueError(f"X has {X.shape[1]} features but params['W1'] of shape {W1.shape} "
+                         f"expects {W1.shape[1]}")
     if X.dtype != W1.dtype:
         raise TypeError(f"X dtype {X.dtype} differs from the params dtype {W1.dtype}: cast one of them")
     return X
@@ -290,7 +291,8 @@ def _check_targets(Y, out, output):
 def _check_cache(cache, params, n_layers, output):
     if not isinstance(cache, dict):
         raise TypeError(f"cache must be the dict returned by mlp_forward, got {type(cache).__name__}")
-    needed = [f"A{layer}" for layer in range(n_layers + 1)] + [f"Z{layer}" for layer in range(1, n_layers + 1)]
+    needed = [f"A{layer}" for layer in range(n_layers + 1)]
+    needed += [f"Z{layer}" for layer in range(1, n_layers + 1)]
     needed += [f"D{layer}" for layer in range(1, n_layers)] + ["output", "keep_prob"]
     missing = [key for key in needed if key not in cache]
     if missing or f"Z{n_layers + 1}" in cache:

@@ -73,7 +73,8 @@ def momentum_step(params, grads, state, *, lr, beta=0.9, form="pytorch", dampeni
     """
     params, grads, velocity = _check_step_inputs(params, grads, state)
     _check_hyperparameters(lr, beta, form, dampening, nesterov)
-    lr, beta, dampening = float(lr), float(beta), float(dampening)  # Python floats keep float32 float32
+    # Python floats, unlike NumPy float64 scalars, leave float32 arrays float32.
+    lr, beta, dampening = float(lr), float(beta), float(dampening)
     first_step = state["step"] == 0
     new_params, new_velocity = {}, {}
     for name, w in params.items():

@@ -232,3 +232,21 @@ def test_softmax_grad_upstream_of_wrong_shape_is_rejected():
         softmax_grad(np.ones((2, 3)), np.ones((3, 2)))
     with pytest.raises(TypeError, match="upstream must be a float array"):
         softmax_grad(np.ones((2, 3)), np.ones((2, 3), dtype=int))
+
+
+def test_each_elementwise_function_names_the_argument_it_rejects():
+    bad = np.array([1, 2], dtype=np.int32)
+    with pytest.raises(TypeError, match="z must be a float array"):
+        sigmoid(bad)
+    with pytest.raises(TypeError, match="z must be a float array"):
+        sigmoid_grad(bad)
+    with pytest.raises(TypeError, match="z must be a float array"):
+        tanh(bad)
+    with pytest.raises(TypeError, match="z must be a float array"):
+        tanh_grad(bad)
+    with pytest.raises(TypeError, match="z must be a float array"):
+        relu(bad)
+    with pytest.raises(TypeError, match="z must be a float array"):
+        relu_grad(bad)
+    with pytest.raises(ValueError, match="alpha must be in"):
+        leaky_relu_grad(np.ones(2), alpha=-1.0)

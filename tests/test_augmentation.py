@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from snippets.augmentation import add_gaussian_noise, random_crop, random_horizontal_flip, remap_flipped_labels
+from snippets.augmentation import (
+    add_gaussian_noise,
+    random_crop,
+    random_horizontal_flip,
+    remap_flipped_labels,
+)
 
 LEFT, RIGHT, UP = 0, 1, 2
 

@@ -90,6 +90,52 @@ def test_error_against_eps_has_a_sweet_spot(rng):
     assert errors[1e-2] > 100 * errors[1e-6] and errors[1e-11] > 100 * errors[1e-6]
 
 
+def test_usage_example_from_the_page():
+    """The example embedded on the gradient-checking page: it must run as shown."""
+    # --8<-- [start:usage]
+    import numpy as np
+
+    from snippets.gradient_check import gradient_check
+    from snippets.mlp import mlp_backward, mlp_forward, mlp_loss
+
+    rng = np.random.default_rng(0)
+    sizes = [4, 6, 3]  # a small network and a small batch, in float64
+    params = {}
+    for l in range(1, len(sizes)):
+        params[f"W{l}"] = rng.normal(size=(sizes[l], sizes[l - 1])) * np.sqrt(2 / sizes[l - 1])
+        params[f"b{l}"] = rng.normal(scale=0.1, size=sizes[l])  # not zeros: a zero start can hide bugs
+    X = rng.normal(size=(8, 4))
+    Y = np.eye(3)[rng.integers(0, 3, size=8)]
+
+    def loss_fn(p):  # the full loss; dropout draws the same mask on every call (seed 1)
+        out, _ = mlp_forward(p, X, keep_prob=0.8, rng=np.random.default_rng(1))
+        return mlp_loss(out, Y)
+
+    _, cache = mlp_forward(params, X, keep_prob=0.8, rng=np.random.default_rng(1))
+    grads = mlp_backward(params, cache, Y)
+    error, passed = gradient_check(loss_fn, params, grads)
+    print(f"relative error {error:.1e}, passed: {passed}")  # relative error ~1e-9, passed: True
+    # --8<-- [end:usage]
+    assert passed and error < 1e-7
+
+
+def test_a_loss_without_the_regularization_term_is_flagged(rng):
+    """Regression: the grads include the L2 term lambda/N * W, but a loss_fn without lambda/(2N) ||W||^2
+    makes a correct backward pass look broken. The loss given to the check must be the full cost."""
+    params = make_params(rng)
+    X, Y = make_data(rng)
+    lam, n = 0.7, X.shape[0]
+    grads = mlp_backward(params, mlp_forward(params, X)[1], Y)
+    grads = {k: g + lam / n * params[k] if k.startswith("W") else g for k, g in grads.items()}
+
+    def full_cost(p):
+        return mlp_loss_fn(X, Y)(p) + lam / (2 * n) * sum(np.sum(p[k] ** 2) for k in p if k.startswith("W"))
+
+    assert gradient_check(full_cost, params, grads)[1]
+    error, passed = gradient_check(mlp_loss_fn(X, Y), params, grads)
+    assert not passed and error > 1e-3
+
+
 # The two traps -----------------------------------------------------------------------------------
 
 def test_gradient_check_in_float32_is_refused(rng):

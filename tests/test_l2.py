@@ -11,7 +11,7 @@ from snippets.l2 import l2_cost, l2_grads
 def _params(rng, sizes=(4, 3, 2), dtype=np.float64):
     """Asymmetric, non-zero weights and biases (zeros could hide a wrong factor)."""
     params = {}
-    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+    for layer, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True), start=1):
         params[f"W{layer}"] = rng.normal(0.5, 1.0, size=(n_out, n_in)).astype(dtype)
         params[f"b{layer}"] = rng.normal(-0.3, 1.0, size=n_out).astype(dtype)
     return params

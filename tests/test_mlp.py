@@ -276,6 +276,8 @@ def test_unknown_output_is_rejected(rng):
         mlp_forward(params, X, output="relu")
     with pytest.raises(ValueError, match="output must be"):
         mlp_loss(np.full((1, 2), 0.5), np.array([[0.0, 1.0]]), output="tanh")
+    with pytest.raises(ValueError, match="output must be"):
+        mlp_predict(params, X, output="multilabel")
 
 
 @pytest.mark.parametrize("keep_prob", [0.0, 1.5, float("nan")])

@@ -303,3 +303,15 @@ def test_multilabel_predict_input_checks():
         multilabel_predict(np.zeros((1, 3)), "0.5")
     with pytest.raises(TypeError, match="logits must be a float array"):
         multilabel_predict(np.zeros((1, 3), int))
+
+
+def test_each_loss_names_the_argument_it_rejects():
+    z = np.zeros(3)
+    with pytest.raises(ValueError, match="y_true shape"):
+        mse(z, np.zeros(4))
+    with pytest.raises(TypeError, match="y_pred must be a float array"):
+        mse_grad(np.zeros(3, int), z)
+    with pytest.raises(ValueError, match="targets must be in"):
+        bce_with_logits(z, np.array([0.0, 2.0, 1.0]))
+    with pytest.raises(ValueError, match="logits must be finite"):
+        bce_with_logits_grad(np.array([0.0, np.inf, 1.0]), z)

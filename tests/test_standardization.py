@@ -165,3 +165,8 @@ def test_non_positive_std_is_rejected():
 def test_non_float_statistics_are_rejected():
     with pytest.raises(TypeError, match="mean must be a float array"):
         standardize(np.ones((3, 2)), np.zeros(2, dtype=int), np.ones(2))
+
+
+def test_fit_transform_rejects_what_fit_standardizer_rejects():
+    with pytest.raises(ValueError, match="X must be finite"):
+        fit_transform(np.array([[1.0], [np.inf]]))

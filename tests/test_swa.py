@@ -103,6 +103,23 @@ def test_batchnorm_recomputation_with_momentum_one_over_k_gives_plain_averages(r
     np.testing.assert_allclose(state["running_var"], mean_of_unbiased_vars)
 
 
+def test_bn_recomputation_is_not_done_with_momentum_zero(rng):
+    """Regression (Lightning#14866): momentum 0 is not PyTorch's momentum=None; it never updates the stats.
+
+    After the reset (mean 0, variance 1), momentum 0 leaves the reset values in place and evaluation
+    normalizes with the wrong statistics; momentum 1/k recovers the data's.
+    """
+    batches = [rng.normal(2.0, 3.0, size=(10, 4)) for _ in range(3)]
+    gamma, beta, reset = init_batchnorm(4)
+    zero, one_over_k = reset, reset
+    for k, x in enumerate(batches, start=1):
+        _, _, zero = batchnorm_forward(x, gamma, beta, zero, momentum=0.0)
+        _, _, one_over_k = batchnorm_forward(x, gamma, beta, one_over_k, momentum=1.0 / k)
+    np.testing.assert_array_equal(zero["running_mean"], reset["running_mean"])
+    assert np.all(np.abs(one_over_k["running_mean"] - 2.0) < 2.0)
+    assert np.all(np.abs(one_over_k["running_var"] - 9.0) < 6.0)
+
+
 # Bad input --------------------------------------------------------------------------------------------
 
 

@@ -1,6 +1,6 @@
 """Figures for the gradient-checking page: a correct and a broken backward pass, and the choice of eps."""
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from _style import subplots
@@ -12,13 +12,14 @@ SIZES = [3, 8, 6, 4]
 THRESHOLDS = [(1e-7, "1e-7: fine"), (1e-5, "1e-5: look closer"), (1e-3, "1e-3: a bug")]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _problem(sizes=tuple(SIZES)):
     """A small softmax MLP in float64, with random weights and data (drawn once for both styles)."""
     rng = np.random.default_rng(2)
     params = {}
     for layer in range(1, len(sizes)):
-        params[f"W{layer}"] = rng.normal(size=(sizes[layer], sizes[layer - 1])) * np.sqrt(2 / sizes[layer - 1])
+        fan_in = sizes[layer - 1]
+        params[f"W{layer}"] = rng.normal(size=(sizes[layer], fan_in)) * np.sqrt(2 / fan_in)
         params[f"b{layer}"] = rng.normal(0.1, 0.2, size=sizes[layer])
     X = rng.normal(size=(16, sizes[0]))
     Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], 16)]
@@ -44,7 +45,7 @@ def _broken_grads(params, X, Y):
     return {**grads, "W1": dZ1.T @ X, "b1": dZ1.sum(axis=0)}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _per_block_errors():
     params, X, Y = _problem()
     numeric = numerical_gradient(_loss_fn(X, Y), params)
@@ -58,7 +59,7 @@ def _per_block_errors():
 
 def _threshold_lines(ax, style, axis="y"):
     colours = [style["palette"][2], style["muted"], style["palette"][3]]
-    for (value, label), colour in zip(THRESHOLDS, colours):
+    for (value, label), colour in zip(THRESHOLDS, colours, strict=True):
         line = ax.axhline if axis == "y" else ax.axvline
         line(value, color=colour, linestyle="--", linewidth=1)
         if axis == "y":
@@ -86,7 +87,7 @@ def figure_gradient_check_blocks(style):
     return fig
 
 
-@lru_cache(maxsize=None)
+@cache
 def _errors_against_eps():
     params, X, Y = _problem((3, 5, 4))  # one hidden layer: 24 full numerical gradients stay fast
     correct = mlp_backward(params, mlp_forward(params, X)[1], Y)

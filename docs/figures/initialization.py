@@ -14,7 +14,7 @@ COLOR = {("zeros", 0.01): 0, ("random_normal", 0.01): 3, ("random_normal", 1.0):
          ("xavier_normal", 0.01): 4}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _activations(method, scale=0.01):
     """Activations of each hidden layer of a 10 x 256 ReLU net on one standardized batch."""
     rng = np.random.default_rng(0)
@@ -38,7 +38,7 @@ def figure_init_activations(style):
         # narrower histogram than its neighbours.
         bins = np.linspace(0.0, max(float(a.max()) for a in acts) or 1.0, 60)
         color = style["palette"][COLOR[method, scale]]
-        for c, (layer, a) in enumerate(zip(SHOWN_LAYERS, acts)):
+        for c, (layer, a) in enumerate(zip(SHOWN_LAYERS, acts, strict=True)):
             ax = axes[r, c]
             positive = a[a > 0]
             if positive.size == 0:

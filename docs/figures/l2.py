@@ -15,7 +15,7 @@ M, N_FEATURES, N_RELEVANT = 30, 20, 3
 LAMBDAS = np.logspace(-1, 3, 13)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _data():
     rng = np.random.default_rng(0)
     w_true = np.zeros(N_FEATURES)
@@ -47,7 +47,7 @@ def _mse(params, x, y):
     return float(np.mean((x @ params["W1"].T + params["b1"] - y) ** 2))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _sweep():
     x, y, x_dev, y_dev = _data()
     rows = []
@@ -55,7 +55,7 @@ def _sweep():
         params = _fit(lambd)
         rows.append((params["W1"][0], _mse(params, x, y), _mse(params, x_dev, y_dev),
                      float(l2_cost(params, lambd, M))))
-    weights, train, dev, penalty = (np.array(col) for col in zip(*rows))
+    weights, train, dev, penalty = (np.array(col) for col in zip(*rows, strict=True))
     return weights, train, dev, penalty
 
 
@@ -67,7 +67,8 @@ def figure_l2_lambda_sweep(style):
         relevant = j < N_RELEVANT
         left.plot(LAMBDAS, weights[1:, j], color=style["palette"][j] if relevant else style["muted"],
                   linewidth=2.0 if relevant else 0.8,
-                  label=f"$w_{j + 1}$ (true feature)" if relevant else ("17 noise features" if j == 3 else None))
+                  label=(f"$w_{j + 1}$ (true feature)" if relevant
+                         else "17 noise features" if j == N_RELEVANT else None))
     left.axhline(0.0, color=style["fg"], linewidth=0.6)
     left.set_xscale("log")
     left.set_xlabel(r"$\lambda$")

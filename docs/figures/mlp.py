@@ -1,6 +1,6 @@
 """Figure for the backpropagation page: a small MLP trained by plain gradient descent on 2-D spirals."""
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from _style import subplots
@@ -24,7 +24,7 @@ def _spirals(rng, per_class=80, classes=3):
     return np.vstack(X), np.concatenate(labels)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _train():
     """Full-batch gradient descent in float64: forward, loss, backward, update, and again."""
     rng = np.random.default_rng(0)

@@ -35,7 +35,7 @@ def _run(steps=600, lr=0.1, noise=1.0, start=200, every=5, seed=1):
 def figure_swa_average(style):
     path, averages, avg_steps = _run()
     fig, (ax, ax_loss) = subplots(1, 2, width=9, height=3.8)
-    g1, g2 = np.meshgrid(np.linspace(-2, 3, 200), np.linspace(-1.5, 3, 200))
+    g1, g2 = np.meshgrid(np.linspace(-0.4, 2.8, 200), np.linspace(-0.9, 1.9, 200))
     levels = np.quantile(_loss(np.stack([g1, g2], axis=-1)), np.linspace(0.0, 0.9, 14) ** 2)
     ax.contour(g1, g2, _loss(np.stack([g1, g2], axis=-1)), levels=levels, colors=style["muted"],
                linewidths=0.6)
@@ -43,8 +43,11 @@ def figure_swa_average(style):
     ax.plot(path[-1, 0], path[-1, 1], "o", color=style["palette"][0], ms=8, mec=style["fg"],
             label="last iterate")
     ax.plot(averages[:, 0], averages[:, 1], "-", color=style["palette"][1], lw=2, label="SWA running average")
-    ax.plot(averages[-1, 0], averages[-1, 1], "*", color=style["palette"][1], ms=14, label="final SWA weights")
+    ax.plot(averages[-1, 0], averages[-1, 1], "*", color=style["palette"][1], ms=14,
+            label="final SWA weights")
     ax.plot(*CENTRE, "+", color=style["fg"], ms=12, mew=2, label="minimum")
+    ax.set_xlim(-0.4, 2.8)
+    ax.set_ylim(-0.9, 1.9)  # zoomed on the bouncing phase; the run starts at (-1.5, 2.5), off the plot
     ax.set_xlabel("$w_1$")
     ax.set_ylabel("$w_2$")
     ax.set_title("Constant learning rate: SGD bounces, the average settles")

@@ -147,7 +147,8 @@ def _entry_problem(entry: dict, topics) -> str | None:
     if checked is not None and not isinstance(checked, dt.date):
         return f"checked must be an ISO date (YYYY-MM-DD) or null, got {checked!r}"
     entry_topics = entry["topics"]
-    if not isinstance(entry_topics, list) or not entry_topics or not all(isinstance(t, str) for t in entry_topics):
+    if (not isinstance(entry_topics, list) or not entry_topics
+            or not all(isinstance(t, str) for t in entry_topics)):
         return f"topics must be a non-empty list of page ids, got {entry_topics!r}"
     if len(set(entry_topics)) != len(entry_topics):
         return f"topics lists a page twice: {entry_topics}"
@@ -237,7 +238,8 @@ def _link_status(entry: dict) -> str:
 
 def _counts(entries: list[dict], field: str, labels=None) -> str:
     counts = Counter(e[field] for e in entries)
-    return ", ".join(f"{(labels or {}).get(k, k)} {n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    ordered = sorted(counts.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{(labels or {}).get(k, k)} {n}" for k, n in ordered)
 
 
 def render_library(entries: list[dict], topics, titles: dict, page_src: str) -> str:
@@ -277,7 +279,7 @@ def replace_markers(markdown: str, page_src: str, entries: list[dict], topics, t
         ids = [i.strip() for i in match.group("ids").split(",") if i.strip()]
         unknown = [i for i in ids if i not in by_id]
         if not ids or unknown:
-            raise CatalogueError(f"{page_src}: resources marker names unknown resource id(s) {unknown or ids}")
+            raise CatalogueError(f"{page_src}: resources marker names unknown id(s) {unknown or ids}")
         shown.update(ids)
         return render_list([by_id[i] for i in ids])
 

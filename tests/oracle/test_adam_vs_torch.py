@@ -6,9 +6,12 @@ the Adam step (PyTorch scales the decay by lr; Loshchilov and Hutter's paper use
 multiplier). PyTorch orders the arithmetic differently (``lr / bc1`` times ``m / (sqrt(v) / sqrt(bc2) +
 eps)``), so the trajectories agree to rounding, not bit for bit.
 
-The problem: a 2-8-1 tanh network regressing a sine on 64 points, full batch, 200 steps. Each side
-computes its gradient at its *own* current parameters (autograd serves as the gradient calculator for
-ours), so any difference in an update would feed into every later gradient.
+The problem: a 2-8-1 tanh network fitting sin(1.5 x1) + x2^2 / 2 on 64 points, full batch, 200 steps. Each
+side computes its gradient at its *own* current parameters (autograd serves as the gradient calculator for
+ours), so any difference in an update would feed into every later gradient. Observed differences stay
+near 1e-15; the tolerance leaves room for rounding to grow. (At lr=0.03 with beta2=0.99, Adam + L2 on
+this problem amplifies rounding to about 2e-9 by step 200: the trajectories are then equal only to
+rounding-sized perturbations of a sensitive path, so the cases use step sizes where the path is stable.)
 """
 
 import numpy as np
@@ -17,7 +20,7 @@ import pytest
 from snippets.adam import adam_step, init_adam_state
 
 STEPS = 200
-RTOL, ATOL = 1e-9, 1e-9  # |ours - torch| <= 1e-9 + 1e-9 |torch|, float64, at every step
+RTOL, ATOL = 1e-10, 1e-12  # |ours - torch| <= 1e-12 + 1e-10 |torch|, float64, at every step
 
 
 def _problem(torch, rng):
@@ -44,7 +47,7 @@ def _grads(torch, loss, params):
 @pytest.mark.parametrize(("decoupled", "hyper"), [
     (False, dict(lr=0.01, weight_decay=0.0)),
     (False, dict(lr=0.01, weight_decay=0.05)),
-    (False, dict(lr=0.03, beta1=0.8, beta2=0.99, eps=1e-6, weight_decay=0.01)),
+    (False, dict(lr=0.01, beta1=0.8, beta2=0.99, eps=1e-6, weight_decay=0.01)),
     (True, dict(lr=0.01, weight_decay=0.01)),
     (True, dict(lr=0.01, weight_decay=0.5)),
     (True, dict(lr=0.03, beta1=0.8, beta2=0.99, eps=1e-6, weight_decay=0.1)),
@@ -57,7 +60,6 @@ def test_200_steps_match_torch(torch, rng, decoupled, hyper):
     optimizer = optimizer_class(list(theirs.values()), lr=hyper["lr"], betas=betas,
                                 eps=hyper.get("eps", 1e-8), weight_decay=hyper["weight_decay"])
     ours, state = params, init_adam_state(params)
-    worst = 0.0
     for _ in range(STEPS):
         ours, state = adam_step(ours, _grads(torch, loss, ours), state, decoupled=decoupled, **hyper)
         optimizer.zero_grad()
@@ -65,7 +67,6 @@ def test_200_steps_match_torch(torch, rng, decoupled, hyper):
         optimizer.step()
         for k in ours:
             np.testing.assert_allclose(ours[k], theirs[k].detach().numpy(), rtol=RTOL, atol=ATOL)
-            worst = max(worst, float(np.max(np.abs(ours[k] - theirs[k].detach().numpy()))))
     # The optimizers' moments agree too, and the run made real progress (the comparison is not vacuous).
     for k in ours:
         torch_state = optimizer.state[theirs[k]]
@@ -74,7 +75,6 @@ def test_200_steps_match_torch(torch, rng, decoupled, hyper):
     assert state["t"] == int(optimizer.state[theirs["W1"]]["step"]) == STEPS
     assert float(loss({k: torch.tensor(v) for k, v in ours.items()})) < 0.5 * float(
         loss({k: torch.tensor(v) for k, v in params.items()}))
-    print(f"largest |ours - torch| over {STEPS} steps: {worst:.1e}")
 
 
 def test_adam_with_weight_decay_differs_from_adamw_in_torch_too(torch, rng):

@@ -37,7 +37,7 @@ def test_l2_cost_and_gradient_match_autograd(torch, rng):
     data_grads = {k: t.grad.numpy().copy() for k, t in tensors.items()}
     for t in tensors.values():
         t.grad = None
-    # Total cost: data loss + lambd/(2m) * sum of squared weights (biases excluded), differentiated by autograd.
+    # Total cost: data loss + lambd/(2m) * sum of squared weights (biases excluded), through autograd.
     penalty = LAMBD / (2 * M) * sum((t**2).sum() for k, t in tensors.items() if k.startswith("W"))
     (data_loss() + penalty).backward()
     np.testing.assert_allclose(l2_cost(params, LAMBD, M), penalty.item(), rtol=1e-12, atol=0)
@@ -61,7 +61,8 @@ def test_sgd_weight_decay_is_lambd_over_m_and_decays_biases_too(torch, rng):
                                    rtol=1e-12, atol=1e-15)
     # ...but the biases were decayed too, which our l2_grads does not do.
     for key in ("b1", "b2"):
-        assert not np.allclose(tensors[key].detach().numpy(), params[key] - lr * ours[key], rtol=0, atol=1e-12)
+        ours_b = params[key] - lr * ours[key]
+        assert not np.allclose(tensors[key].detach().numpy(), ours_b, rtol=0, atol=1e-12)
 
     # With the biases in a group with weight_decay=0, PyTorch matches us on every parameter.
     with torch.no_grad():
@@ -73,3 +74,27 @@ def test_sgd_weight_decay_is_lambd_over_m_and_decays_biases_too(torch, rng):
     for key in tensors:
         np.testing.assert_allclose(tensors[key].detach().numpy(), params[key] - lr * ours[key],
                                    rtol=1e-12, atol=1e-15)
+
+
+def test_adam_weight_decay_is_l2_but_adamw_is_not(torch):
+    """PyTorch's Adam(weight_decay=wd) adds wd * w to the gradient (our l2_grads with lambd/m = wd), and the
+    step then divides it by sqrt(v): with a zero data gradient, w = [1, 10] both move by lr at step 1.
+    AdamW decays w directly, by lr * wd * w: 1e-5 and 1e-4 here (pitfalls.md, L2 vs decoupled decay)."""
+    lr, wd = 1e-3, 1e-2
+    w0 = np.array([[1.0, 10.0]])
+    ours = l2_grads({"W1": w0}, {"W1": np.zeros_like(w0)}, lambd=wd * M, m=M)  # lambd/m = wd
+
+    w_l2 = torch.tensor(w0, requires_grad=True)
+    w_l2.grad = torch.tensor(ours["W1"])  # the L2 gradient, given to Adam without weight_decay
+    torch.optim.Adam([w_l2], lr=lr).step()
+    w_adam = torch.tensor(w0, requires_grad=True)
+    w_adam.grad = torch.zeros_like(w_adam)
+    torch.optim.Adam([w_adam], lr=lr, weight_decay=wd).step()
+    np.testing.assert_allclose(w_adam.detach().numpy(), w_l2.detach().numpy(), rtol=1e-12, atol=0)
+    # The step is lr * g / (|g| + eps) with eps = 1e-8 and |g| >= 0.01: lr to a relative 1e-6.
+    np.testing.assert_allclose(w0 - w_adam.detach().numpy(), [[lr, lr]], rtol=1e-5)
+
+    w_adamw = torch.tensor(w0, requires_grad=True)
+    w_adamw.grad = torch.zeros_like(w_adamw)
+    torch.optim.AdamW([w_adamw], lr=lr, weight_decay=wd).step()
+    np.testing.assert_allclose(w0 - w_adamw.detach().numpy(), lr * wd * w0, rtol=1e-9)

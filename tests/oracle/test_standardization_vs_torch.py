@@ -4,7 +4,8 @@ PyTorch has no input standardizer, but two of its functions compute the same qua
 ``torch.std_mean(X, dim=0, correction=0)`` (the population statistics; PyTorch's default
 ``correction=1`` is the sample std, which is not what we use), and
 ``torch.nn.functional.batch_norm`` in training mode with a negligible ``eps`` (1e-300: PyTorch
-requires eps > 0) and no affine parameters, which standardizes a batch with its own statistics. Float64, to 1e-12 relative.
+requires eps > 0) and no affine parameters, which standardizes a batch with its own statistics.
+Float64, to 1e-12 relative.
 """
 
 import numpy as np

@@ -1,0 +1,105 @@
+"""snippets/schedules.py against torch.optim.lr_scheduler, every step of whole runs.
+
+Convention: our ``step`` is the number of ``scheduler.step()`` calls made so far, so ``f(k)`` is the
+learning rate PyTorch's optimizer holds for the ``k``-th update (``k = 0`` is the value set when the
+scheduler is built). Differences in PyTorch's API: ``StepLR(step_size, gamma)`` is our ``every, drop``;
+``CyclicLR`` cycles momentum too by default, so it runs with ``cycle_momentum=False`` and only the rate is
+compared; ``OneCycleLR`` accepts one step past the end (extrapolating the last phase), we stop at
+``total_steps - 1``. Tolerance: rtol 1e-12 (atol 1e-15 for rates near zero), float64.
+"""
+
+import numpy as np
+import pytest
+
+from snippets.schedules import one_cycle, sgdr, step_decay, triangular_clr
+
+RTOL, ATOL = 1e-12, 1e-15
+
+
+def _run(torch, make_scheduler, n_steps, lr=0.1):
+    """The (lr, momentum) the optimizer holds before each of ``n_steps`` updates."""
+    param = torch.nn.Parameter(torch.zeros(3))
+    optimizer = torch.optim.SGD([param], lr=lr, momentum=0.9)
+    scheduler = make_scheduler(optimizer)
+    lrs, momenta = [], []
+    for _ in range(n_steps):
+        group = optimizer.param_groups[0]
+        lrs.append(group["lr"])
+        momenta.append(group["momentum"])
+        optimizer.step()  # no gradient: a no-op, called only so the scheduler does not warn about order
+        scheduler.step()
+    return np.array(lrs), np.array(momenta)
+
+
+@pytest.mark.parametrize(("lr0", "drop", "every"), [(0.1, 0.5, 7), (1.0, 0.1, 30), (0.3, 0.97, 1)])
+def test_step_decay_matches_steplr(torch, lr0, drop, every):
+    n = 500
+    theirs, _ = _run(torch, lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=every, gamma=drop), n,
+                     lr=lr0)
+    ours = [step_decay(k, lr0=lr0, drop=drop, every=every) for k in range(n)]
+    np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize(("base_lr", "max_lr", "step_size"), [(0.001, 0.006, 20), (0.01, 0.1, 1),
+                                                              (0.0, 1.0, 13)])
+def test_triangular_clr_matches_cycliclr(torch, base_lr, max_lr, step_size):
+    n = 20 * step_size + 7
+    theirs, _ = _run(torch, lambda o: torch.optim.lr_scheduler.CyclicLR(
+        o, base_lr=base_lr, max_lr=max_lr, step_size_up=step_size, mode="triangular",
+        cycle_momentum=False), n)
+    ours = [triangular_clr(k, base_lr=base_lr, max_lr=max_lr, step_size=step_size) for k in range(n)]
+    np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize(("T_0", "T_mult", "eta_min"), [(10, 1, 0.0), (10, 2, 1e-4), (1, 3, 0.0),
+                                                        (7, 3, 0.002), (50, 1, 0.01)])
+def test_sgdr_matches_cosineannealingwarmrestarts(torch, T_0, T_mult, eta_min):
+    n = 1000
+    theirs, _ = _run(torch, lambda o: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        o, T_0=T_0, T_mult=T_mult, eta_min=eta_min), n, lr=0.1)
+    ours = [sgdr(k, lr_max=0.1, T_0=T_0, T_mult=T_mult, eta_min=eta_min) for k in range(n)]
+    np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=ATOL)
+
+
+def test_sgdr_follows_the_step_by_step_path_not_the_epoch_argument(torch):
+    """PyTorch's step(epoch) computes the period with a float log and misses the restart at 121
+    (T_0=1, T_mult=3); its step-by-step path (compared above) and ours restart there."""
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=1.0)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0=1, T_mult=3)
+    scheduler.step(121)
+    assert optimizer.param_groups[0]["lr"] == 0.0
+    assert sgdr(121, lr_max=1.0, T_0=1, T_mult=3) == 1.0
+
+
+@pytest.mark.parametrize("three_phase", [False, True], ids=["two-phase", "three-phase"])
+@pytest.mark.parametrize("anneal", ["cos", "linear"])
+@pytest.mark.parametrize(("total_steps", "pct_start", "div_factor", "final_div_factor"), [
+    (100, 0.3, 25.0, 1e4),     # PyTorch's defaults; the warm-up ends on step 29
+    (1000, 0.25, 10.0, 100.0),
+    (37, 0.3, 25.0, 1e4),      # pct_start * total_steps - 1 = 10.1: the peak falls between two steps
+])
+def test_one_cycle_matches_onecyclelr(torch, three_phase, anneal, total_steps, pct_start, div_factor,
+                                      final_div_factor):
+    theirs_lr, theirs_momentum = _run(torch, lambda o: torch.optim.lr_scheduler.OneCycleLR(
+        o, max_lr=0.5, total_steps=total_steps, pct_start=pct_start, anneal_strategy=anneal,
+        div_factor=div_factor, final_div_factor=final_div_factor, three_phase=three_phase,
+        base_momentum=0.85, max_momentum=0.95), total_steps)
+    ours = [one_cycle(k, total_steps=total_steps, max_lr=0.5, pct_start=pct_start, div_factor=div_factor,
+                      final_div_factor=final_div_factor, anneal=anneal, three_phase=three_phase)
+            for k in range(total_steps)]
+    np.testing.assert_allclose([lr for lr, _ in ours], theirs_lr, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose([m for _, m in ours], theirs_momentum, rtol=RTOL, atol=ATOL)
+
+
+def test_one_cycle_cycles_adams_beta1_like_sgd_momentum(torch):
+    """With Adam, OneCycleLR cycles betas[0]; our momentum value is the same number."""
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.Adam([param], lr=0.1)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.01, total_steps=60)
+    for k in range(60):
+        lr, beta1 = one_cycle(k, total_steps=60, max_lr=0.01)
+        np.testing.assert_allclose(optimizer.param_groups[0]["lr"], lr, rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(optimizer.param_groups[0]["betas"][0], beta1, rtol=RTOL, atol=ATOL)
+        optimizer.step()
+        scheduler.step()

@@ -1,0 +1,303 @@
+"""Tests of snippets/schedules.py: endpoints and limiting cases as properties, regressions, bad input."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from snippets.schedules import one_cycle, sgdr, step_decay, triangular_clr
+
+lrs = st.floats(1e-5, 10.0)
+
+# ---------------------------------------------------------------- step decay
+
+
+@given(lr0=lrs, drop=st.floats(0.01, 1.0), every=st.integers(1, 50), step=st.integers(0, 2000))
+def test_step_decay_is_lr0_times_drop_per_completed_block(lr0, drop, every, step):
+    assert step_decay(step, lr0=lr0, drop=drop, every=every) == pytest.approx(
+        lr0 * drop ** (step // every), rel=1e-12)
+
+
+@given(lr0=lrs, drop=st.floats(0.01, 0.99), every=st.integers(1, 50), blocks=st.integers(0, 20))
+def test_step_decay_drops_exactly_at_multiples_of_every(lr0, drop, every, blocks):
+    start = blocks * every
+    values = [step_decay(k, lr0=lr0, drop=drop, every=every) for k in range(start, start + every + 1)]
+    assert len(set(values[:-1])) == 1  # constant inside a block
+    assert values[-1] == pytest.approx(values[0] * drop, rel=1e-12)  # one drop at the next multiple
+    assert step_decay(0, lr0=lr0, drop=drop, every=every) == lr0
+
+
+def test_step_decay_with_drop_one_is_constant():
+    assert {step_decay(k, lr0=0.1, drop=1.0, every=3) for k in range(50)} == {0.1}
+
+
+# ---------------------------------------------------------------- triangular CLR
+
+
+@given(base=st.floats(0.0, 1.0), span=st.floats(0.0, 1.0), step_size=st.integers(1, 40),
+       cycle=st.integers(0, 10))
+def test_triangular_clr_hits_base_and_max_at_the_cycle_points(base, span, step_size, cycle):
+    kwargs = dict(base_lr=base, max_lr=base + span, step_size=step_size)
+    assert triangular_clr(2 * cycle * step_size, **kwargs) == pytest.approx(base, abs=1e-12)
+    assert triangular_clr((2 * cycle + 1) * step_size, **kwargs) == pytest.approx(base + span, abs=1e-12)
+
+
+@given(base=st.floats(0.0, 1.0), span=st.floats(1e-3, 1.0), step_size=st.integers(1, 40))
+def test_triangular_clr_moves_by_a_constant_amount_each_step_and_repeats(base, span, step_size):
+    kwargs = dict(base_lr=base, max_lr=base + span, step_size=step_size)
+    values = np.array([triangular_clr(k, **kwargs) for k in range(6 * step_size + 1)])
+    assert np.all(values >= base - 1e-12) and np.all(values <= base + span + 1e-12)
+    np.testing.assert_allclose(np.abs(np.diff(values)), span / step_size, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(values[2 * step_size:], values[:-2 * step_size], rtol=1e-9, atol=1e-12)
+
+
+def test_triangular_clr_with_equal_bounds_is_constant():
+    values = {triangular_clr(k, base_lr=0.05, max_lr=0.05, step_size=4) for k in range(40)}
+    assert values == {0.05}
+
+
+def test_triangular_clr_matches_smiths_worked_numbers():
+    """step_size = 2000 iterations, base 0.001, max 0.006 (Smith 2017, Section 3.3): at iteration 1000
+    the rate is half-way up, at 3000 half-way down, at 4000 back to base."""
+    kwargs = dict(base_lr=0.001, max_lr=0.006, step_size=2000)
+    assert triangular_clr(1000, **kwargs) == pytest.approx(0.0035, rel=1e-12)
+    assert triangular_clr(3000, **kwargs) == pytest.approx(0.0035, rel=1e-12)
+    assert triangular_clr(4000, **kwargs) == pytest.approx(0.001, rel=1e-12)
+
+
+# ---------------------------------------------------------------- SGDR
+
+
+def _restarts(T_0, T_mult, until):
+    starts, start, period = [], 0, T_0
+    while start <= until:
+        starts.append((start, period))
+        start, period = start + period, period * T_mult
+    return starts
+
+
+@given(lr_max=lrs, floor=st.floats(0.0, 1.0), T_0=st.integers(1, 30), T_mult=st.integers(1, 4))
+def test_sgdr_restarts_at_lr_max_and_anneals_towards_eta_min(lr_max, floor, T_0, T_mult):
+    eta_min = floor * lr_max
+    kwargs = dict(lr_max=lr_max, T_0=T_0, T_mult=T_mult, eta_min=eta_min)
+    for start, period in _restarts(T_0, T_mult, 500):
+        assert sgdr(start, **kwargs) == pytest.approx(lr_max, rel=1e-12)
+        inside = [sgdr(start + k, **kwargs) for k in range(period)]
+        assert all(a >= b - 1e-15 for a, b in zip(inside, inside[1:], strict=False))  # non-increasing
+        assert all(eta_min - 1e-12 <= v <= lr_max * (1 + 1e-12) for v in inside)
+        # The cosine's closed form at the last step of the period: close to, but above, eta_min.
+        last = eta_min + (lr_max - eta_min) * (1 + math.cos(math.pi * (period - 1) / period)) / 2
+        assert inside[-1] == pytest.approx(last, rel=1e-12, abs=1e-15)
+
+
+def test_sgdr_is_half_way_at_half_a_period():
+    assert sgdr(5, lr_max=0.1, T_0=10, eta_min=0.02) == pytest.approx(0.06, rel=1e-12)
+    assert sgdr(10 + 10, lr_max=0.1, T_0=10, T_mult=2, eta_min=0.02) == pytest.approx(0.06, rel=1e-12)
+
+
+def test_sgdr_with_t_mult_one_has_period_t_0():
+    values = [sgdr(k, lr_max=1.0, T_0=7) for k in range(70)]
+    np.testing.assert_array_equal(values[7:], values[:-7])
+
+
+def test_sgdr_restart_is_not_missed_by_a_floating_point_log():
+    """Regression: computing the period index as int(log(step / T_0 * (T_mult - 1) + 1, T_mult)), as
+    PyTorch's scheduler.step(epoch) does, gives log(243, 3) = 4.999... and misses the restart at step 121
+    for T_0 = 1, T_mult = 3 (restarts at 0, 1, 4, 13, 40, 121). Integer arithmetic lands on it."""
+    assert math.log(243, 3) < 5  # the floating-point trap itself
+    assert sgdr(121, lr_max=1.0, T_0=1, T_mult=3) == 1.0
+    assert sgdr(120, lr_max=1.0, T_0=1, T_mult=3) < 1e-3  # the last step of the 81-step period
+
+
+# ---------------------------------------------------------------- 1cycle
+
+
+@given(total=st.integers(20, 2000), pct=st.floats(0.1, 0.45), max_lr=lrs, div=st.floats(1.0, 100.0),
+       final_div=st.floats(1.0, 1e5), anneal=st.sampled_from(["cos", "linear"]), three=st.booleans())
+def test_one_cycle_endpoints(total, pct, max_lr, div, final_div, anneal, three):
+    kwargs = dict(total_steps=total, max_lr=max_lr, pct_start=pct, div_factor=div,
+                  final_div_factor=final_div, anneal=anneal, three_phase=three)
+    lr0, mom0 = one_cycle(0, **kwargs)
+    lr_end, mom_end = one_cycle(total - 1, **kwargs)
+    assert lr0 == pytest.approx(max_lr / div, rel=1e-12) and mom0 == pytest.approx(0.95, rel=1e-12)
+    assert lr_end == pytest.approx(max_lr / (div * final_div), rel=1e-9)
+    assert mom_end == pytest.approx(0.95, rel=1e-12)
+    values = [one_cycle(k, **kwargs)[0] for k in range(total)]
+    assert max(values) <= max_lr * (1 + 1e-12)
+    assert min(values) >= max_lr / (div * final_div) * (1 - 1e-9)
+
+
+@pytest.mark.parametrize("anneal", ["cos", "linear"])
+@pytest.mark.parametrize("three_phase", [False, True])
+def test_one_cycle_peaks_at_max_lr_and_base_momentum_at_the_end_of_warm_up(anneal, three_phase):
+    # pct_start * total_steps - 1 = 29 is an integer step: the peak is hit exactly there.
+    lr, momentum = one_cycle(29, total_steps=100, max_lr=0.4, anneal=anneal, three_phase=three_phase)
+    assert lr == pytest.approx(0.4, rel=1e-12) and momentum == pytest.approx(0.85, rel=1e-12)
+
+
+def test_min_lr_is_initial_lr_over_final_div_factor_not_max_lr_over_it():
+    """Regression (pitfalls.md): min_lr = max_lr / (div_factor * final_div_factor) = 0.4 / 25 / 1e4."""
+    lr_end, _ = one_cycle(99, total_steps=100, max_lr=0.4)
+    assert lr_end == pytest.approx(0.4 / 25 / 1e4, rel=1e-12)
+    assert lr_end != pytest.approx(0.4 / 1e4)
+
+
+def test_default_one_cycle_has_two_phases_not_the_papers_three():
+    """Regression (pytorch#40362): PyTorch's default anneals straight from max_lr to min_lr after the
+    peak; the paper goes back to the initial rate first. Both exist here; the default is PyTorch's."""
+    kwargs = dict(total_steps=100, max_lr=0.4, pct_start=0.3, anneal="linear")
+    two = [one_cycle(k, **kwargs)[0] for k in range(100)]
+    three = [one_cycle(k, three_phase=True, **kwargs)[0] for k in range(100)]
+    assert two != three
+    # Two phases: from the peak (step 29) the rate only falls, reaching max_lr / 25 near step 78.
+    assert all(a > b for a, b in zip(two[29:], two[30:], strict=False))
+    assert two[58] > 0.4 / 25 * 5
+    # Three phases: back at max_lr / 25 at step 58, mirroring the warm-up, then annihilation.
+    assert three[58] == pytest.approx(0.4 / 25, rel=1e-12)
+    np.testing.assert_allclose(three[29:59], three[29::-1], rtol=1e-12)
+
+
+def test_three_phase_momentum_stays_at_max_during_annihilation():
+    kwargs = dict(total_steps=200, max_lr=1.0, pct_start=0.25, three_phase=True)
+    momenta = [one_cycle(k, **kwargs)[1] for k in range(98, 200)]  # phase 3 starts after step 98
+    np.testing.assert_allclose(momenta, 0.95, rtol=1e-12)
+
+
+@given(total=st.integers(20, 500), pct=st.floats(0.1, 0.45), anneal=st.sampled_from(["cos", "linear"]),
+       three=st.booleans())
+def test_one_cycle_momentum_moves_against_the_learning_rate(total, pct, anneal, three):
+    kwargs = dict(total_steps=total, max_lr=1.0, pct_start=pct, anneal=anneal, three_phase=three)
+    pairs = [one_cycle(k, **kwargs) for k in range(total)]
+    for (lr_a, mom_a), (lr_b, mom_b) in zip(pairs, pairs[1:], strict=False):
+        if mom_a != mom_b:  # in every phase where momentum is scheduled, it moves opposite to the rate
+            assert (lr_b - lr_a) * (mom_b - mom_a) < 0
+        assert 0.85 - 1e-12 <= mom_a <= 0.95 + 1e-12
+
+
+def test_linear_one_cycle_changes_by_a_constant_amount_within_a_phase():
+    lrs_ = np.array([one_cycle(k, total_steps=100, max_lr=1.0, anneal="linear")[0] for k in range(100)])
+    np.testing.assert_allclose(np.diff(lrs_[:30]), (1.0 - 1 / 25) / 29, rtol=1e-9)
+    np.testing.assert_allclose(np.diff(lrs_[29:]), (1e-4 / 25 - 1.0) / 70, rtol=1e-9)
+
+
+def test_without_momentum_cycling_momentum_is_none():
+    assert one_cycle(10, total_steps=100, max_lr=0.1, cycle_momentum=False)[1] is None
+
+
+def test_cosine_one_cycle_is_half_way_at_the_middle_of_a_phase():
+    # Warm-up from 0.04 to 1.0 over steps 0..30 (pct_start * total - 1 = 30): half-way at step 15.
+    lr, momentum = one_cycle(15, total_steps=155, max_lr=1.0, pct_start=0.2)
+    assert lr == pytest.approx((0.04 + 1.0) / 2, rel=1e-12)
+    assert momentum == pytest.approx(0.9, rel=1e-12)
+
+
+# ---------------------------------------------------------------- purity
+
+
+def test_calling_a_schedule_does_not_advance_it():
+    """Regression (D2L's FactorScheduler mutates itself on every call, so plotting it advances it): a
+    schedule here is a function of the step, and asking twice gives the same answer."""
+    for fn, kwargs in [(step_decay, dict(lr0=0.1, drop=0.5, every=3)),
+                       (triangular_clr, dict(base_lr=0.01, max_lr=0.1, step_size=4)),
+                       (sgdr, dict(lr_max=0.1, T_0=5, T_mult=2)),
+                       (one_cycle, dict(total_steps=50, max_lr=0.1))]:
+        first = fn(7, **kwargs)
+        _ = [fn(k, **kwargs) for k in range(50)]  # "plot" the whole schedule
+        assert fn(7, **kwargs) == first
+
+
+# ---------------------------------------------------------------- bad input
+
+
+SCHEDULES = [
+    (step_decay, dict(lr0=0.1, drop=0.5, every=3)),
+    (triangular_clr, dict(base_lr=0.01, max_lr=0.1, step_size=4)),
+    (sgdr, dict(lr_max=0.1, T_0=5)),
+    (one_cycle, dict(total_steps=50, max_lr=0.1)),
+]
+
+
+@pytest.mark.parametrize(("fn", "kwargs"), SCHEDULES, ids=lambda x: getattr(x, "__name__", ""))
+@pytest.mark.parametrize("step", [-1, -100])
+def test_negative_step_is_rejected(fn, kwargs, step):
+    with pytest.raises(ValueError, match="step must be an integer >= 0"):
+        fn(step, **kwargs)
+
+
+@pytest.mark.parametrize(("fn", "kwargs"), SCHEDULES, ids=lambda x: getattr(x, "__name__", ""))
+@pytest.mark.parametrize("step", [1.0, "3", True, None])
+def test_non_integer_step_is_rejected(fn, kwargs, step):
+    with pytest.raises(TypeError, match="step must be an integer"):
+        fn(step, **kwargs)
+
+
+def test_numpy_integer_step_is_accepted():
+    assert step_decay(np.int64(4), lr0=1.0, drop=0.5, every=2) == 0.25
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    (dict(lr0=-0.1, drop=0.5, every=3), ValueError, r"lr0 must be a finite number in \[0.0, inf\)"),
+    (dict(lr0=float("nan"), drop=0.5, every=3), ValueError, "lr0 must be a finite number"),
+    (dict(lr0="0.1", drop=0.5, every=3), TypeError, "lr0 must be a number"),
+    (dict(lr0=0.1, drop=0.0, every=3), ValueError, r"drop must be a finite number in \(0.0, 1.0\]"),
+    (dict(lr0=0.1, drop=1.5, every=3), ValueError, r"drop must be a finite number in \(0.0, 1.0\]"),
+    (dict(lr0=0.1, drop=0.5, every=0), ValueError, "every must be an integer >= 1"),
+    (dict(lr0=0.1, drop=0.5, every=2.5), TypeError, "every must be an integer >= 1"),
+])
+def test_step_decay_bad_arguments_are_rejected(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        step_decay(3, **kwargs)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    (dict(base_lr=-0.01, max_lr=0.1, step_size=4), ValueError, "base_lr must be a finite number"),
+    (dict(base_lr=0.2, max_lr=0.1, step_size=4), ValueError,
+     r"max_lr must be a finite number in \[0.2, inf\)"),
+    (dict(base_lr=0.01, max_lr=float("inf"), step_size=4), ValueError, "max_lr must be a finite number"),
+    (dict(base_lr=0.01, max_lr=0.1, step_size=0), ValueError, "step_size must be an integer >= 1"),
+    (dict(base_lr=0.01, max_lr=0.1, step_size=2.0), TypeError, "step_size must be an integer >= 1"),
+])
+def test_triangular_clr_bad_arguments_are_rejected(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        triangular_clr(3, **kwargs)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    (dict(lr_max=0.1, T_0=0), ValueError, "T_0 must be an integer >= 1"),
+    (dict(lr_max=0.1, T_0=5.0), TypeError, "T_0 must be an integer >= 1"),
+    (dict(lr_max=0.1, T_0=5, T_mult=0), ValueError, "T_mult must be an integer >= 1"),
+    (dict(lr_max=0.1, T_0=5, T_mult=1.5), TypeError, "T_mult must be an integer >= 1"),
+    (dict(lr_max=0.1, T_0=5, eta_min=-1e-3), ValueError, "eta_min must be a finite number"),
+    (dict(lr_max=0.1, T_0=5, eta_min=0.2), ValueError, r"lr_max must be a finite number in \[0.2, inf\)"),
+    (dict(lr_max=None, T_0=5), TypeError, "lr_max must be a number"),
+])
+def test_sgdr_bad_arguments_are_rejected(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        sgdr(3, **kwargs)
+
+
+@pytest.mark.parametrize(("step", "kwargs", "error", "message"), [
+    (50, dict(total_steps=50, max_lr=0.1), ValueError, r"step must be in \[0, total_steps - 1\] = \[0, 49\]"),
+    (0, dict(total_steps=1, max_lr=0.1), ValueError, "total_steps must be an integer >= 2"),
+    (0, dict(total_steps=50.0, max_lr=0.1), TypeError, "total_steps must be an integer"),
+    (0, dict(total_steps=50, max_lr=0.0), ValueError, r"max_lr must be a finite number in \(0.0, inf\)"),
+    (0, dict(total_steps=50, max_lr=0.1, pct_start=0.0), ValueError, "pct_start must be a finite number"),
+    (0, dict(total_steps=50, max_lr=0.1, pct_start=1.0), ValueError, r"pct_start must be in \(0, 1\)"),
+    (0, dict(total_steps=50, max_lr=0.1, pct_start=1.2), ValueError, "pct_start must be a finite number"),
+    (0, dict(total_steps=50, max_lr=0.1, div_factor=0.5), ValueError, "div_factor must be a finite number"),
+    (0, dict(total_steps=50, max_lr=0.1, final_div_factor=0.0), ValueError, "final_div_factor must be"),
+    (0, dict(total_steps=50, max_lr=0.1, anneal="exp"), ValueError, "anneal must be 'cos' or 'linear'"),
+    (0, dict(total_steps=50, max_lr=0.1, three_phase="yes"), TypeError, "three_phase must be True or False"),
+    (0, dict(total_steps=50, max_lr=0.1, cycle_momentum=1), TypeError, "cycle_momentum must be True or"),
+    (0, dict(total_steps=50, max_lr=0.1, max_momentum=1.0), ValueError, r"max_momentum must be in \[0, 1\)"),
+    (0, dict(total_steps=50, max_lr=0.1, base_momentum=0.99), ValueError,
+     r"base_momentum must be a finite number in \[0.0, 0.95\]"),
+    (0, dict(total_steps=3, max_lr=0.1), ValueError, "pct_start \\* total_steps must be > 1"),
+    (0, dict(total_steps=50, max_lr=0.1, pct_start=0.6, three_phase=True), ValueError,
+     "with three_phase, 2 \\* pct_start \\* total_steps must be < total_steps \\+ 1"),
+])
+def test_one_cycle_bad_arguments_are_rejected(step, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        one_cycle(step, **kwargs)
