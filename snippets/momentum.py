@@ -92,6 +92,80 @@ def momentum_step(params, grads, state, *, lr, beta=0.9, form="pytorch", dampeni
 # --8<-- [end:step]
 
 
+# --8<-- [start:inplace]
+BLOCK = 1 << 15  # elements per block: a few blocks of float32 fit in a core's L2 cache
+
+
+def momentum_step_inplace(params, grads, state, *, lr, beta=0.9, form="pytorch", dampening=0.0,
+                          nesterov=False):
+    """The same update as :func:`momentum_step`, written for speed: arrays are updated in place.
+
+    ``params`` and ``state["velocity"]`` are modified and returned. Each array is processed in blocks of
+    ``BLOCK`` elements with one scratch buffer, so the four elementwise operations of a block run while
+    its data is still in the cache: memory is read and written about once per array instead of once per
+    operation, and no temporary array is allocated. Results equal :func:`momentum_step`'s up to
+    floating-point rounding.
+
+    Parameters
+    ----------
+    params, grads, state, lr, beta, form, dampening, nesterov
+        As in :func:`momentum_step`; every array of ``params`` and of the velocity must be contiguous.
+        NaN or inf are not looked for (that would cost a pass over memory): check the loss instead.
+
+    Returns
+    -------
+    params : dict, the same dict, its arrays updated in place
+    state : dict, the same dict, its velocity updated in place and ``step`` increased by one
+    """
+    _check_inplace_inputs(params, grads, state)
+    _check_hyperparameters(lr, beta, form, dampening, nesterov)
+    first_step = state["step"] == 0
+    for name, w in params.items():
+        c = w.dtype.type  # scalars in the arrays' dtype: float32 stays float32
+        g, v = grads[name].reshape(-1), state["velocity"][name].reshape(-1)
+        w = w.reshape(-1)
+        scale = c(1.0 - beta) if form == "ema" else c(1.0) if first_step else c(1.0 - dampening)
+        keep = c(0.0) if first_step and form == "pytorch" else c(beta)
+        scratch = np.empty(min(BLOCK, w.size), dtype=w.dtype)
+        for start in range(0, w.size, BLOCK):
+            block = slice(start, start + BLOCK)
+            vb, gb, wb, tmp = v[block], g[block], w[block], scratch[: min(BLOCK, w.size - start)]
+            vb *= keep                                   # v = beta * v ...
+            if scale == 1:
+                vb += gb                                 # ... + g
+            else:
+                np.multiply(gb, scale, out=tmp)
+                vb += tmp                                # ... + (1 - dampening or beta) * g
+            if nesterov:
+                np.multiply(vb, c(beta), out=tmp)
+                tmp += gb                                # direction g + beta * v
+            else:
+                tmp[...] = vb
+            tmp *= c(lr)
+            wb -= tmp                                    # w = w - lr * direction
+    state["step"] += 1
+    return params, state
+# --8<-- [end:inplace]
+
+
+def _check_inplace_inputs(params, grads, state):
+    if not isinstance(state, dict) or set(state) != {"step", "velocity"}:
+        raise TypeError("state must be the dict returned by init_momentum_state or momentum_step")
+    for name, group in (("params", params), ("grads", grads), ("state['velocity']", state["velocity"])):
+        if not isinstance(group, dict) or not group:
+            raise TypeError(f"{name} must be a non-empty dict of float arrays, got {type(group).__name__}")
+        for key, value in group.items():
+            if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
+                raise TypeError(f"{name}[{key!r}] must be a float ndarray, got {type(value).__name__}")
+            if not value.flags.c_contiguous or not value.flags.writeable:
+                raise ValueError(f"{name}[{key!r}] must be a writeable C-contiguous array to update in place")
+    _check_same_layout(params, grads, "grads")
+    _check_same_layout(params, state["velocity"], "state['velocity']")
+    step = state["step"]
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+        raise ValueError(f"state['step'] must be an integer >= 0, got {step!r}")
+
+
 def _check_params(params, name):
     if not isinstance(params, dict) or not params:
         raise TypeError(f"{name} must be a non-empty dict of float arrays, got {type(params).__name__}")

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from snippets.momentum import init_momentum_state, momentum_step
+import snippets.momentum as momentum_module
+from snippets.momentum import init_momentum_state, momentum_step, momentum_step_inplace
 
 
 def _params(rng, dtype=np.float64):
@@ -272,3 +273,57 @@ def test_a_state_that_does_not_belong_to_params_is_rejected(rng):
         momentum_step(params, params, init_momentum_state({"W1": params["W1"]}), lr=0.1)
     with pytest.raises(ValueError, match=r"state\['step'\] must be an integer >= 0"):
         momentum_step(params, params, {**init_momentum_state(params), "step": -1}, lr=0.1)
+
+
+# --- the fast, in-place form ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("form", "kwargs"), [("pytorch", {}), ("pytorch", {"dampening": 0.3}),
+                                              ("pytorch", {"nesterov": True}), ("ema", {})])
+@pytest.mark.parametrize("size", [5, 3 * 2**15 + 17])  # one partial block; several blocks and a remainder
+def test_inplace_form_equals_the_readable_form(rng, form, kwargs, size):
+    params = {"w": rng.normal(size=size), "b": rng.normal(size=(3, 2))}
+    fast = {k: p.copy() for k, p in params.items()}
+    state, fast_state = init_momentum_state(params), init_momentum_state(fast)
+    for lr in (0.1, 0.1, 0.01, 0.05):
+        grads = {k: rng.normal(size=p.shape) for k, p in params.items()}
+        params, state = momentum_step(params, grads, state, lr=lr, beta=0.9, form=form, **kwargs)
+        momentum_step_inplace(fast, grads, fast_state, lr=lr, beta=0.9, form=form, **kwargs)
+        for k in params:
+            np.testing.assert_allclose(fast[k], params[k], rtol=1e-13, atol=1e-15)
+            np.testing.assert_allclose(fast_state["velocity"][k], state["velocity"][k],
+                                       rtol=1e-13, atol=1e-15)
+    assert fast_state["step"] == state["step"] == 4
+
+
+def test_inplace_form_updates_the_given_arrays_and_keeps_float32(rng):
+    params = _params(rng, np.float32)
+    arrays = {k: id(p) for k, p in params.items()}
+    before = {k: p.copy() for k, p in params.items()}
+    state = init_momentum_state(params)
+    grads = _params(rng, np.float32)
+    out, out_state = momentum_step_inplace(params, grads, state, lr=0.1)
+    assert out is params and out_state is state
+    assert {k: id(p) for k, p in params.items()} == arrays
+    for k in params:
+        assert params[k].dtype == np.float32
+        np.testing.assert_allclose(params[k], before[k] - np.float32(0.1) * grads[k], rtol=1e-6)
+
+
+def test_inplace_block_size_is_a_power_of_two_that_fits_in_cache():
+    assert momentum_module.BLOCK & (momentum_module.BLOCK - 1) == 0
+    assert 4 * momentum_module.BLOCK <= 2**20  # a float32 block within 1 MiB
+
+
+def test_inplace_form_rejects_bad_input(rng):
+    params = _params(rng)
+    state = init_momentum_state(params)
+    with pytest.raises(TypeError, match="state"):
+        momentum_step_inplace(params, params, {"velocity": {}}, lr=0.1)
+    with pytest.raises(TypeError, match=r"grads\['W1'\] must be a float ndarray"):
+        momentum_step_inplace(params, {**params, "W1": params["W1"].tolist()}, state, lr=0.1)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        momentum_step_inplace({**params, "W1": params["W1"].T.copy().T}, params, state, lr=0.1)
+    with pytest.raises(ValueError, match="same keys"):
+        momentum_step_inplace(params, {"W1": params["W1"]}, state, lr=0.1)
+    with pytest.raises(ValueError, match="lr must be >= 0"):
+        momentum_step_inplace(params, params, state, lr=-1.0)

@@ -73,8 +73,9 @@ def figure_lr_finder_seeds(style):
         result = _range_test(seed)
         color = style["palette"][seed % len(style["palette"])]
         ax.plot(result["lrs"], result["losses"], color=color, lw=1.2)
-        ax.plot(suggest_lr(result), 0.1, "o", color=color, ms=7)
-        ax.plot(suggest_lr(result, method="steepest"), 0.3, "^", color=color, ms=7)
+        # Markers staggered by seed, so that equal suggestions of two runs stay visible.
+        ax.plot(suggest_lr(result), 0.15 + 0.12 * seed, "o", color=color, ms=7)
+        ax.plot(suggest_lr(result, method="steepest"), 0.15 + 0.12 * seed, "^", color=color, ms=7)
     ax.plot([], [], "o", color=style["fg"], label="minimum / 10 (one dot per run)")
     ax.plot([], [], "^", color=style["fg"], label="steepest slope (one triangle per run)")
     ax.set_xscale("log")

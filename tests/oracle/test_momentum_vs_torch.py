@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from snippets.gradient_descent import gd_step
-from snippets.momentum import init_momentum_state, momentum_step
+from snippets.momentum import init_momentum_state, momentum_step, momentum_step_inplace
 
 STEPS = 100
 TOL = 1e-10  # float64; the brief asks for 1e-6 or tighter
@@ -116,3 +116,19 @@ def test_numpy_gradients_match_autograd(torch, rng):
     grads = _numpy_grads(params, X, Y)
     np.testing.assert_allclose(grads["W"], W.grad.numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(grads["b"], b.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(("beta", "dampening", "nesterov"), [(0.9, 0.0, False), (0.9, 0.5, False),
+                                                              (0.9, 0.0, True)])
+def test_inplace_form_matches_torch_sgd_for_100_steps(torch, rng, beta, dampening, nesterov):
+    """The fast, in-place form follows torch.optim.SGD as closely as the readable one."""
+    X, Y, params = _problem(rng)
+    lr = 0.02
+    theirs = _torch_run(torch, X, Y, params, STEPS, lr, momentum=beta, dampening=dampening, nesterov=nesterov)
+    params = {k: p.copy() for k, p in params.items()}
+    state, ours = init_momentum_state(params), []
+    for _ in range(STEPS):
+        momentum_step_inplace(params, _numpy_grads(params, X, Y), state, lr=lr, beta=beta,
+                              dampening=dampening, nesterov=nesterov)
+        ours.append({k: p.copy() for k, p in params.items()})
+    _assert_paths_match(ours, theirs)
