@@ -102,3 +102,54 @@ def test_a_quick_run_writes_a_complete_report(tmp_path, capsys, torch):
     assert all(t["median_s"] > 0 for t in momentum_row["results"].values())
     assert "floor_s" in momentum_row["bandwidth"]
     assert "textbook/snippet" in capsys.readouterr().out
+
+
+def _load_hook():
+    spec = importlib.util.spec_from_file_location("benchmarks_hook", ROOT / "docs" / "hooks" / "benchmarks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+REPORT = {
+    "date": "2026-11-25", "warmup": 2, "repeats": 7, "bandwidth_GB_per_s": 10.0,
+    "machine": {"cpu": "Test CPU", "machine": "x86_64", "cpus": 2, "memory_GiB": 24, "python": "3.11",
+                "numpy": "2.4", "torch": "2.13.0", "torch_threads": 2},
+    "rows": [
+        {"case": "bandwidth", "size": 10**7, "results": {"copy": {"median_s": 0.008, "GB_per_s": 10.0}}},
+        {"case": "momentum", "size": 10**6,
+         "results": {"snippet": {"median_s": 0.004}, "textbook": {"median_s": 0.006},
+                     "torch": {"median_s": 0.001}},
+         "ratios": {"textbook_over_snippet": 1.5, "snippet_over_torch": 4.0},
+         "bandwidth": {"min_bytes": 2e7, "floor_s": 0.002, "fraction": {}}},
+        {"case": "mlp_epoch", "size": 60000,
+         "results": {"snippet": {"median_s": 3.0}, "textbook": {"median_s": 3.1}, "torch": {"median_s": 2.5}},
+         "ratios": {"textbook_over_snippet": 1.03, "snippet_over_torch": 1.2}},
+    ],
+}
+
+
+def test_the_performance_page_tables_come_from_the_recorded_run():
+    hook = _load_hook()
+    page = hook.render("<!-- benchmark: machine -->\n<!-- benchmark: elementwise -->\n"
+                       "<!-- benchmark: layers -->\n<!-- benchmark: targets -->", REPORT)
+    assert "Test CPU" in page and "**10.0 GB/s**" in page
+    assert "| momentum | 1e6 | 4 ms | 6 ms | 1 ms | 1.50× | 4.00× | 2 ms | 50% |" in page
+    assert "| mlp_epoch | 60,000 | 3.00 s | 3.10 s | 2.50 s | 1.03× | 1.20× |" in page
+    # 1.5x < 1.7x and 4.0x > 2.5x miss their targets; the epoch's 1.2x <= 1.5x meets it
+    assert page.count("**no**") == 2 and page.count("| yes |") == 1
+
+
+def test_an_unknown_benchmark_marker_fails_the_build():
+    hook = _load_hook()
+    with pytest.raises(hook.PluginError, match="unknown benchmark marker 'tabel'"):
+        hook.render("<!-- benchmark: tabel -->", REPORT)
+
+
+def test_the_recorded_run_on_the_page_is_a_full_run():
+    """docs/data/bench.json must be a real `make bench` run, not a quick smoke run."""
+    report = json.loads((ROOT / "docs" / "data" / "bench.json").read_text(encoding="utf-8"))
+    sizes = {(row["case"], json.dumps(row["size"])) for row in report["rows"]}
+    expected = {(case, json.dumps(size)) for case, size in bench.FULL_PLAN}
+    assert sizes == expected
+    assert report["repeats"] >= 5

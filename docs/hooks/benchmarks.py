@@ -71,7 +71,8 @@ def _table(rows, with_floor):
         res = row["results"]
         cells = [row["case"], _size(row["size"])]
         cells += [_ms(res[i]["median_s"]) if i in res else "" for i in impls]
-        cells += [f"{row['ratios']['textbook_over_snippet']:.2f}×", f"{row['ratios']['snippet_over_torch']:.2f}×"]
+        ratios = row["ratios"]
+        cells += [f"{ratios['textbook_over_snippet']:.2f}×", f"{ratios['snippet_over_torch']:.2f}×"]
         if with_floor:
             floor = row["bandwidth"]["floor_s"]
             cells += [_ms(floor), f"{floor / _best(res, 'snippet'):.0%}"]
