@@ -1,4 +1,4 @@
-"""Shared fixtures: a seeded rng, a tiny MLP's parameters, and the PyTorch reference.
+"""Shared fixtures: a seeded rng, the PyTorch reference, the built site (tests/helpers.py: a tiny MLP).
 
 Under CI (CI=true), the PyTorch oracle must run: a missing torch fails instead of skipping.
 """

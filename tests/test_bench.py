@@ -105,7 +105,8 @@ def test_a_quick_run_writes_a_complete_report(tmp_path, capsys, torch):
 
 
 def _load_hook():
-    spec = importlib.util.spec_from_file_location("benchmarks_hook", ROOT / "docs" / "hooks" / "benchmarks.py")
+    path = ROOT / "docs" / "hooks" / "benchmarks.py"
+    spec = importlib.util.spec_from_file_location("benchmarks_hook", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

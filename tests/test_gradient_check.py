@@ -14,7 +14,7 @@ from snippets.gradient_check import (
     vector_to_params,
 )
 from snippets.mlp import mlp_backward, mlp_forward, mlp_loss
-from tests.test_mlp import make_data, make_params
+from tests.helpers import make_data, make_params
 
 
 def mlp_loss_fn(X, Y, output="softmax", keep_prob=1.0, seed=0):

@@ -20,6 +20,15 @@ import pytest
 from snippets.adam import adam_step, init_adam_state
 
 STEPS = 200
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread(torch):
+    """Tiny tensors: one thread avoids the contention that makes 200 steps take seconds on a busy machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 RTOL, ATOL = 1e-10, 1e-12  # |ours - torch| <= 1e-12 + 1e-10 |torch|, float64, at every step
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from snippets.mlp import mlp_backward, mlp_forward, mlp_loss
-from tests.test_mlp import make_data, make_params
+from tests.helpers import make_data, make_params
 
 TOL = {"rtol": 1e-10, "atol": 1e-12}
 
