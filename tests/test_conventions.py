@@ -79,3 +79,24 @@ def test_technique_pages_follow_the_template(page):
     missing = [i for i in TEMPLATE_IDS if i not in ids]
     assert not missing, f"{page.name} lacks sections {missing}"
     assert "#only-light" in text and "#only-dark" in text, "figure in light and dark variants"
+
+
+def _test_function_names():
+    names = set()
+    for path in ROOT.joinpath("tests").rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                names.add(node.name)
+    return names
+
+
+TEST_NAMES = _test_function_names()
+
+
+@pytest.mark.parametrize("page", sorted((ROOT / "docs").rglob("*.md")),
+                         ids=lambda p: str(p.relative_to(ROOT / "docs")))
+def test_every_test_a_page_cites_exists(page):
+    """A page that names a test as its evidence ("Regression test: `test_...`") names a real one."""
+    cited = set(re.findall(r"`(?:[\w/]+\.py::)?(test_\w+)`", page.read_text(encoding="utf-8")))
+    missing = sorted(cited - TEST_NAMES)
+    assert not missing, f"{page.name} cites tests that do not exist: {missing}"
