@@ -152,3 +152,24 @@ def test_mask_of_other_shape_is_rejected():
 def test_non_boolean_mask_is_rejected():
     with pytest.raises(TypeError, match="mask must be a boolean"):
         dropout_backward(np.ones((2, 2)), np.ones((2, 2)), 0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mask_is_drawn_in_the_precision_of_the_input(dtype):
+    """float32 activations draw float32 uniforms (half the bytes, no cast: see the performance page),
+    so the mask is reproducible from the seed as ``rng.random(shape, dtype) < keep_prob``."""
+    a = np.ones((40, 50), dtype)
+    _, mask = dropout_forward(a, 0.5, np.random.default_rng(3))
+    np.testing.assert_array_equal(mask, np.random.default_rng(3).random(a.shape, dtype=dtype) < 0.5)
+
+
+def test_integer_upstream_gradient_is_rejected():
+    with pytest.raises(TypeError, match="da must be a float array"):
+        dropout_backward(np.ones((2, 2), dtype=np.int64), np.ones((2, 2), bool), 0.5)
+
+
+def test_type_errors_name_the_type_received(rng):
+    with pytest.raises(TypeError, match="got str"):
+        dropout_forward(np.ones((2, 2)), "0.5", rng)
+    with pytest.raises(TypeError, match="got module"):
+        dropout_forward(np.ones((2, 2)), 0.5, np.random)

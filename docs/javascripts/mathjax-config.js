@@ -1,32 +1,55 @@
-// MathJax 3 served from this site (assets/mathjax), never from a CDN.
+// MathJax 3 served from this site (assets/mathjax), never from a CDN, and loaded only by pages that
+// have math: a page without math does not pay for its 1.1 MB of JavaScript.
+// Math is typeset in two places only: arithmatex's spans on the Markdown pages (\( \) and \[ \]), and
+// the Markdown cells of notebook pages (jp-MarkdownOutput, where math stays $...$ and $$...$$).
 window.MathJax = {
   tex: {
-    inlineMath: [["\\(", "\\)"]],
-    displayMath: [["\\[", "\\]"]],
+    inlineMath: [["\\(", "\\)"], ["$", "$"]],
+    displayMath: [["\\[", "\\]"], ["$$", "$$"]],
     processEscapes: true,
     processEnvironments: true,
   },
-  options: {
-    ignoreHtmlClass: ".*|",
-    processHtmlClass: "arithmatex",
-  },
+  // Only these elements are searched for math (not Material's `ignoreHtmlClass: ".*|"` trick: it
+  // also ignores every element inside a notebook's Markdown cell, whose math then stays raw).
+  startup: { elements: [".arithmatex", ".jp-MarkdownOutput"] },
 };
 
-// Material's instant navigation swaps pages without a reload: typeset each new page.
-// The first emission is the page MathJax's startup typesets itself: clearing the cache then
-// would drop the glyph CSS of the math already typeset and leave it invisible.
-if (typeof document$ !== "undefined") {
-  let firstPage = true;
-  document$.subscribe(() => {
-    if (firstPage) {
-      firstPage = false;
+(() => {
+  // This file is javascripts/mathjax-config.js: MathJax is at ../assets/mathjax/ from here.
+  const mathjaxUrl = new URL("../assets/mathjax/tex-chtml.js", document.currentScript.src).href;
+  let loaded = false;
+
+  const hasMath = () =>
+    document.querySelector(".arithmatex") !== null ||
+    [...document.querySelectorAll(".jp-MarkdownOutput")].some((cell) => /\$|\\\(|\\\[/.test(cell.textContent));
+
+  // Loads MathJax once; its startup typesets the page it was loaded on.
+  const typesetPage = () => {
+    if (!hasMath()) {
       return;
     }
-    if (window.MathJax && MathJax.startup && MathJax.typesetPromise) {
+    if (!loaded) {
+      loaded = true;
+      const script = document.createElement("script");
+      script.src = mathjaxUrl;
+      script.async = true;
+      document.head.appendChild(script);
+      return;
+    }
+    // A later page swapped in by Material's instant navigation: typeset it. (Never on the page
+    // MathJax's startup typesets: clearing the cache then drops the glyph CSS of the math already
+    // typeset and leaves it blank.)
+    if (MathJax.startup && MathJax.typesetPromise) {
       MathJax.startup.output.clearCache();
       MathJax.typesetClear();
       MathJax.texReset();
-      MathJax.typesetPromise();
+      MathJax.typesetPromise(MathJax.config.startup.elements);
     }
-  });
-}
+  };
+
+  if (typeof document$ !== "undefined") {
+    document$.subscribe(typesetPage);
+  } else {
+    typesetPage();
+  }
+})();

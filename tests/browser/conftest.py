@@ -15,6 +15,7 @@ import functools
 import http.server
 import importlib.util
 import os
+import re
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -131,16 +132,24 @@ def _axe_script() -> str:
 # Runs in the page once it has loaded: waits for MathJax (if the page has math) and for fonts, then
 # reports figures and math. Raw TeX is looked for in the text a reader sees, outside code and math.
 _INSPECT = """async () => {
+  const article = document.querySelector("article") || document.body;
+  const mathCells = [...article.querySelectorAll(".arithmatex, .jp-MarkdownOutput")];
+  if (mathCells.some((cell) => /\\$|\\\\\\(|\\\\\\[/.test(cell.textContent))) {
+    // MathJax is loaded on demand by javascripts/mathjax-config.js: give it 10 s to arrive.
+    for (let i = 0; i < 100 && !(window.MathJax && MathJax.startup && MathJax.startup.promise); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
   await document.fonts.ready;
-  const images = [...document.querySelectorAll("article img, .md-content img")].map((img) => ({
+  const images = [...article.querySelectorAll("img")].map((img) => ({
     src: img.getAttribute("src"), alt: (img.getAttribute("alt") || "").trim(),
     complete: img.complete, naturalWidth: img.naturalWidth,
     visible: img.getClientRects().length > 0,
   }));
-  const article = document.querySelector("article") || document.body;
   const prose = article.cloneNode(true);
-  prose.querySelectorAll("pre, code, mjx-container, script, style").forEach((el) => el.remove());
+  const hidden = "pre, code, mjx-container, script, style, .jp-OutputArea, .clipboard-copy-txt";
+  prose.querySelectorAll(hidden).forEach((el) => el.remove());
   const containers = [...article.querySelectorAll("mjx-container")];
   const glyphs = [...article.querySelectorAll("mjx-container mjx-c")];
   const blankGlyphs = glyphs.filter((c) => getComputedStyle(c, "::before").content === "none").length;
@@ -157,8 +166,20 @@ _INSPECT = """async () => {
   };
 }"""
 
-# Raw TeX a reader would see if MathJax did not typeset the page.
+# Raw TeX a reader would see if MathJax did not typeset the page: display math, TeX commands, and
+# inline $...$ holding a command, a subscript or a superscript (a price like "$5" is not TeX).
 RAW_TEX = (r"$$", r"\frac", r"\(", r"\[", r"\begin{", r"\mathbb", r"\mathrm", r"\sum", r"\partial")
+RAW_INLINE_TEX = re.compile(r"\$[^$\n]*[\\^_][^$\n]*\$")
+
+
+def raw_tex(text: str) -> list[str]:
+    """The pieces of raw TeX in a page's visible text."""
+    found = [marker for marker in RAW_TEX if marker in text]
+    return found + [match.group(0)[:60] for match in RAW_INLINE_TEX.finditer(text)][:5]
+
+
+# Alternative text that says nothing: nbconvert's placeholder for an output image without one.
+PLACEHOLDER_ALT = {"No description has been provided for this image"}
 
 
 # Every axe-core rule in the light scheme; in the dark scheme only the rules that depend on colours
@@ -189,7 +210,8 @@ def crawl(browser, site_url, pages):
                 current[-1].foreign_requests.append(request.url)
 
         context.on("request", on_request)
-        context.on("requestfailed", lambda r, c=current: c[-1].failed_requests.append(f"{r.url} ({r.failure})"))
+        context.on("requestfailed", lambda r, c=current: c[-1].failed_requests.append(
+            f"{r.url} ({r.failure})"))
         context.on("response", lambda r, c=current: r.status >= 400 and c[-1].failed_requests.append(
             f"{r.url} (HTTP {r.status})"))
         tab = context.new_page()

@@ -1,0 +1,25 @@
+"""Fixes to the HTML that Material and mkdocs-jupyter generate, which no page can make itself.
+
+- Material's search overlay is a ``role="dialog"`` with no accessible name, which axe-core reports as a
+  serious violation (aria-dialog-name) on every page: it is named "Search", like its input.
+- mkdocs-jupyter puts a ``<script src=".../tex-chtml.js">`` (from ``custom_mathjax_url``) and a
+  MathJax 2 configuration block in the middle of each notebook page. That MathJax starts before the
+  site's configuration (javascripts/mathjax-config.js, at the end of the page) and is then overwritten
+  by it, so notebook math stays raw TeX. The block is removed: the site's configuration loads MathJax
+  on notebook pages as on every page with math.
+
+The browser tests (tests/browser) fail if the markup changes and either problem comes back.
+"""
+
+from __future__ import annotations
+
+import re
+
+SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
+NAMED_SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog" aria-label="Search">'
+NOTEBOOK_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
+
+
+def on_post_page(output: str, page, config) -> str:
+    output = output.replace(SEARCH_DIALOG, NAMED_SEARCH_DIALOG, 1)
+    return NOTEBOOK_MATHJAX.sub("", output, count=1)

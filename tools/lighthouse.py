@@ -1,0 +1,128 @@
+"""Lighthouse scores and page weights of the built site, served locally: `make lighthouse`.
+
+Serves the built site on 127.0.0.1 (a free port) with gzip, as any static host serves it, runs
+Lighthouse 12.2.3 (through npx) with Debian's Chromium headless on the home page, one technique page
+and the first notebook page (if there is one), writes the JSON reports under reports/ and prints the
+performance, accessibility, best-practices and SEO scores and the bytes transferred per page.
+
+Exits 1 when a target is missed: every score at least 95, a technique page under 500 KB transferred.
+
+    python tools/lighthouse.py [SITE_DIR]      (default: site/)
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import http.server
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+LIGHTHOUSE = "lighthouse@12.2.3"
+CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+MIN_SCORE = 95
+TECHNIQUE_PAGE = "regularization/dropout/"
+MAX_TECHNIQUE_BYTES = 500 * 1024
+CHROMIUM = os.environ.get("CHROME_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+# As for the browser tests: root needs --no-sandbox; the rest stop Chromium's own background calls.
+CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run "
+                "--disable-background-networking --disable-component-update --disable-sync")
+COMPRESSIBLE = {".html", ".css", ".js", ".json", ".svg", ".xml", ".txt", ".py", ".map"}
+
+
+class GzipHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, gzip-compressed when the client accepts it (as GitHub Pages or any CDN does)."""
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not urlsplit(self.path).path.endswith("/"):
+                return super().send_head()  # the redirect to the trailing slash
+            path = path / "index.html"
+        if (path.suffix not in COMPRESSIBLE or not path.is_file()
+                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "max-age=3600")
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+def pages_to_measure(site: Path) -> dict[str, str]:
+    pages = {"home": "", "technique": TECHNIQUE_PAGE}
+    notebooks = sorted(
+        p.parent.relative_to(site).as_posix() + "/" for p in (site / "examples").glob("*/index.html"))
+    if notebooks:
+        pages["notebook"] = notebooks[0]
+    else:
+        print("no notebook page under examples/: measuring the home and technique pages only")
+    return pages
+
+
+def run_lighthouse(url: str, report: Path) -> dict:
+    command = [
+        "npx", "--yes", LIGHTHOUSE, url, "--quiet", "--output=json", f"--output-path={report}",
+        f"--only-categories={','.join(CATEGORIES)}", f"--chrome-flags={CHROME_FLAGS}",
+    ]
+    subprocess.run(command, check=True, env={**os.environ, "CHROME_PATH": CHROMIUM}, timeout=600)
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+def main(argv: list[str]) -> int:
+    site = Path(argv[1]) if len(argv) > 1 else ROOT / "site"
+    if not (site / "index.html").is_file():
+        print(f"{site} has no built site: run `mkdocs build` first (make lighthouse does)", file=sys.stderr)
+        return 2
+    if not os.access(CHROMIUM, os.X_OK):
+        print(f"Chromium not found at {CHROMIUM}: apt-get install chromium (or set CHROME_PATH)",
+              file=sys.stderr)
+        return 2
+    reports = ROOT / "reports"
+    reports.mkdir(exist_ok=True)
+    handler = functools.partial(GzipHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}/"
+    misses = []
+    rows = []
+    try:
+        for name, page in pages_to_measure(site).items():
+            result = run_lighthouse(base + page, reports / f"lighthouse-{name}.json")
+            scores = {c: round(100 * (result["categories"][c]["score"] or 0)) for c in CATEGORIES}
+            weight = int(result["audits"]["total-byte-weight"]["numericValue"])
+            rows.append((name, "/" + page, scores, weight))
+            misses += [f"{name}: {c} {s} < {MIN_SCORE}" for c, s in scores.items() if s < MIN_SCORE]
+            if name == "technique" and weight >= MAX_TECHNIQUE_BYTES:
+                misses.append(
+                    f"technique: {weight / 1024:.0f} KB transferred >= {MAX_TECHNIQUE_BYTES // 1024} KB")
+    finally:
+        server.shutdown()
+    print(f"\n{'page':<10} {'path':<32} {'perf':>5} {'a11y':>5} {'best':>5} {'seo':>5} {'transferred':>12}")
+    for name, path, scores, weight in rows:
+        print(f"{name:<10} {path:<32} " + " ".join(f"{scores[c]:>5}" for c in CATEGORIES)
+              + f" {weight / 1024:>9.0f} KB")
+    print(f"\nreports: {reports}/lighthouse-*.json")
+    if misses:
+        print("targets missed:\n  " + "\n  ".join(misses))
+        return 1
+    print(f"targets met: every score >= {MIN_SCORE}, technique page < {MAX_TECHNIQUE_BYTES // 1024} KB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
