@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build lint bench mutate check-links clean help
+.PHONY: serve test build lint bench mutate check-links chromium lighthouse clean help
 
 help:
 	@echo "make serve        build the site and serve it on http://127.0.0.1:8000 with live reload"
@@ -13,6 +13,7 @@ help:
 	@echo "make bench        time the snippets against textbook NumPy and PyTorch (reports/bench.json)"
 	@echo "make mutate       mutation testing of snippets/ with mutmut"
 	@echo "make check-links  check every external link of the catalogue (needs network)"
+	@echo "make lighthouse   Lighthouse scores and page weights of the built site (reports/lighthouse-*.json)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +37,27 @@ build: $(VENV)/.site
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
 
-test: $(VENV)/.test
+test: $(VENV)/.test chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The browser tests (tests/browser) and Lighthouse drive Debian's Chromium, never a browser download.
+# Installed when missing and we are root; otherwise the tests skip (fail under CI=true) and say how.
+CHROMIUM ?= /usr/bin/chromium
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Chromium for the browser tests (apt-get install chromium)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "Chromium not found at $(CHROMIUM): the browser tests will skip. Install it with:"; \
+	  echo "  sudo apt-get install chromium    (or set CHROMIUM_PATH to another Chromium)"; \
+	fi
+
+# Lighthouse 12.2.3 (through npx, needs Node.js) on the home, a technique and a notebook page.
+lighthouse: $(VENV)/.test chromium
+	$(BIN)/mkdocs build --strict
+	CHROME_PATH=$(CHROMIUM) $(BIN)/python tools/lighthouse.py site
 
 # Not part of `make test`: slow. Results in mutants/ (ignored by git); see README "Test strength".
 bench: $(VENV)/.test

@@ -191,3 +191,33 @@ def test_params_without_weights_or_not_a_dict_are_rejected():
         l2_cost({"b1": np.zeros(3)}, 0.1, 10)
     with pytest.raises(TypeError, match="params must be a dict"):
         l2_cost([np.ones((2, 2))], 0.1, 10)
+
+
+def test_mixed_precision_weights_are_summed_in_the_wider_dtype():
+    """float32 and float64 weights together give a float64 cost: float32 squares summing past float32's
+    maximum (3.4e38) must not overflow."""
+    params = {"W1": np.full((10, 10), 2e18, np.float32), "W2": np.ones((1, 10))}
+    cost = l2_cost(params, lambd=1.0, m=1)
+    assert cost.dtype == np.float64
+    assert cost == pytest.approx((100 * 4e36 + 10) / 2, rel=1e-6)
+
+
+def test_type_errors_name_the_type_received(rng):
+    with pytest.raises(TypeError, match="got str"):
+        l2_cost(_params(rng), "0.1", 10)
+    with pytest.raises(TypeError, match="got float"):
+        l2_cost(_params(rng), 0.1, 10.0)
+    with pytest.raises(TypeError, match="got list"):
+        l2_grads([np.ones((2, 2))], _params(rng), 0.1, 10)
+
+
+def test_non_string_keys_are_rejected(rng):
+    with pytest.raises(TypeError, match="keys must be strings"):
+        l2_cost({1: np.ones((2, 2))}, 0.1, 10)
+
+
+def test_bad_params_of_l2_grads_are_named_params(rng):
+    params = _params(rng)
+    params["W1"] = np.ones((3, 4), dtype=np.int64)
+    with pytest.raises(TypeError, match=r"params\['W1'\] must be a float array"):
+        l2_grads(params, _params(rng), 0.1, 10)

@@ -203,7 +203,7 @@ def test_legacy_global_rng_is_rejected(fn):
 
 
 def test_empty_or_scalar_data_is_rejected(rng):
-    with pytest.raises(ValueError, match="at least one example"):
+    with pytest.raises(ValueError, match="X must hold at least one example"):
         shuffle_and_partition(np.zeros((0, 2)), np.zeros(0), 2, rng)
     with pytest.raises(ValueError, match="at least 1-D"):
         shuffle_and_partition(np.float64(1.0), np.zeros(1), 2, rng)
@@ -217,4 +217,23 @@ def test_iterations_per_epoch_bad_arguments_are_rejected():
     with pytest.raises(ValueError, match="batch_size must be >= 1"):
         iterations_per_epoch(10, 0)
     with pytest.raises(TypeError, match="drop_last must be a bool"):
+        iterations_per_epoch(10, 4, drop_last="yes")
+
+
+def test_one_feature_per_example_as_a_vector_is_supported(rng):
+    """X of shape (N,) is N examples of one feature, like y of shape (N,)."""
+    X = np.arange(7.0)
+    batches = shuffle_and_partition(X, X.copy(), 3, rng)
+    assert [len(xb) for xb, _ in batches] == [3, 3, 1]
+    assert all(np.array_equal(xb, yb) for xb, yb in batches)
+
+
+def test_type_errors_name_the_type_received(rng):
+    with pytest.raises(TypeError, match="got float"):
+        shuffle_and_partition(np.zeros((5, 2)), np.zeros(5), 2.0, rng)
+    with pytest.raises(TypeError, match="got module"):
+        shuffle_and_partition(np.zeros((5, 2)), np.zeros(5), 2, np.random)
+    with pytest.raises(TypeError, match="got float"):
+        iterations_per_epoch(10.0, 4)
+    with pytest.raises(TypeError, match="got str"):
         iterations_per_epoch(10, 4, drop_last="yes")

@@ -92,6 +92,9 @@ def main(argv: list[str]) -> int:
         print(f"Chromium not found at {CHROMIUM}: apt-get install chromium (or set CHROME_PATH)",
               file=sys.stderr)
         return 2
+    if shutil.which("npx") is None:
+        print("npx not found: Lighthouse runs through npx (apt-get install nodejs npm)", file=sys.stderr)
+        return 2
     reports = ROOT / "reports"
     reports.mkdir(exist_ok=True)
     handler = functools.partial(GzipHandler, directory=str(site))

@@ -90,7 +90,7 @@ def train(params, lr, epochs=15, seed=1):
     bn_states = [init_batchnorm(n)[2] for n in LAYERS[1:-1]]
     state, losses = init_momentum_state(params), []
     for _ in range(epochs):
-        for X_batch, y_batch in shuffle_and_partition(X_train, y_train, 128, batch_rng):
+        for X_batch, y_batch in shuffle_and_partition(X_train, y_train, 128, batch_rng, drop_last=True):
             logits, cache, new_states = forward(params, X_batch, bn_states, training=True)
             loss = softmax_cross_entropy(logits, y_batch)
             losses.append(loss if np.isfinite(loss) else np.nan)
@@ -109,9 +109,10 @@ def train(params, lr, epochs=15, seed=1):
 # %% [markdown]
 # ## Four runs
 #
-# Fifteen epochs of 8 mini-batches each, with and without batch normalization, at learning rates 0.01 and
-# 0.1. The training loss is the loss of each mini-batch in training mode (batch statistics); the test
-# accuracy uses the running statistics.
+# Fifteen epochs of 7 mini-batches each (`drop_last=True`: 900 = 7 × 128 + 4, and a batch of 4 examples
+# gives batch statistics so noisy that its loss jumps: a classic batch-norm trap), with and without batch
+# normalization, at learning rates 0.01 and 0.1. The training loss is the loss of each mini-batch in
+# training mode (batch statistics); the test accuracy uses the running statistics.
 
 # %%
 runs = {}
@@ -119,7 +120,7 @@ for lr in (0.01, 0.1):
     for name, params in (("plain", initial), ("batch norm", initial_bn)):
         losses, test_acc = train(params, lr)
         runs[f"{name}, lr = {lr}"] = losses
-        print(f"{name:10s} lr = {lr:<5}  loss over the last 8 steps {np.nanmean(losses[-8:]):7.3f}  "
+        print(f"{name:10s} lr = {lr:<5}  loss over the last 7 steps {np.nanmean(losses[-7:]):7.3f}  "
               f"test acc {test_acc:.3f}")
 
 # %%
@@ -134,9 +135,8 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# **Answer.** At the small learning rate both versions train and reach about the same training loss
-# (the batch-norm curve is noisier: each batch is normalized with its own statistics), with a slightly
-# better test accuracy for batch norm. At a learning rate ten times larger the plain network's loss jumps
-# and it ends far behind (67% test accuracy here), while the batch-norm network trains as well as before.
+# **Answer.** At the small learning rate both versions train, the batch-norm one faster, with a slightly
+# better test accuracy. At a learning rate ten times larger the plain network's loss jumps and ends far
+# behind (62% test accuracy here), while the batch-norm network trains even faster than at the small rate.
 # Normalizing every hidden layer's pre-activations keeps their scale fixed whatever the weights do, which
 # widens the range of learning rates that work.

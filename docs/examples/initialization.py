@@ -5,8 +5,8 @@
 # large random values, He initialization): what goes wrong with the first two, and why?
 #
 # The data set is two noisy concentric circles (300 training points, 300 test points, drawn from a seeded
-# random generator). The network is a ReLU MLP with three hidden layers of
-# 16 units and one sigmoid output, trained by full-batch gradient descent with momentum for 600 steps.
+# random generator). The network is a ReLU MLP with three hidden layers of 16 units and one sigmoid
+# output, trained by full-batch gradient descent with momentum for 600 steps.
 # The initializers are those of [Weight initialization](../initialization/weight-init.md).
 
 # %%
@@ -19,7 +19,6 @@ from snippets.momentum import init_momentum_state, momentum_step
 
 plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white", "figure.dpi": 80,
                      "axes.grid": True, "grid.alpha": 0.3})
-
 
 
 def circles(n, rng, noise=0.15):
@@ -72,8 +71,9 @@ results = {}
 for name, params in starts.items():
     trained, losses = train(params)
     results[name] = (trained, losses)
+    train_acc, test_acc = accuracy(trained, X_train, y_train), accuracy(trained, X_test, y_test)
     print(f"{name:22s} first loss {losses[0]:9.3f}  last loss {losses[-1]:7.3f}  "
-          f"train acc {accuracy(trained, X_train, y_train):.3f}  test acc {accuracy(trained, X_test, y_test):.3f}")
+          f"train acc {train_acc:.3f}  test acc {test_acc:.3f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
@@ -92,7 +92,8 @@ for ax, (name, (params, _)) in zip(axes, results.items(), strict=True):
     ax.contourf(g1, g2, prob, levels=[0, 0.5, 1], colors=["#cfe2f3", "#fde2c8"])
     ax.scatter(*X_test.T, c=np.where(y_test == 1, "#D55E00", "#0072B2"), s=8)
     ax.set(aspect="equal", title=f"{name}: test acc {accuracy(params, X_test, y_test):.2f}")
-fig.suptitle("Decision regions after training (orange: inner circle predicted); test points: orange inner, blue outer")
+fig.suptitle("Decision regions after training (orange: inner circle predicted); "
+             "test points: orange inner, blue outer")
 plt.show()
 
 # %% [markdown]
@@ -105,7 +106,8 @@ plt.show()
 # rows of the first weight matrix after training (one row per hidden unit).
 
 # %%
-constant = {key: np.full_like(value, 0.1 if key.startswith("W") else 0.0) for key, value in starts["He"].items()}
+constant = {key: np.full_like(value, 0.1 if key.startswith("W") else 0.0)
+            for key, value in starts["He"].items()}
 trained_constant, constant_losses = train(constant)
 W1_constant, W1_he = trained_constant["W1"], results["He"][0]["W1"]
 print(f"constant start: largest difference between two units' weights after training: "
@@ -127,6 +129,7 @@ plt.show()
 # **Answer.** Zeros never leave the starting point (the ReLUs output 0 and the gradient is zero), and any
 # constant start keeps all units of a layer identical. Large random weights make huge pre-activations: the
 # sigmoid output saturates, the first loss is in the hundreds, and the first huge gradient steps push the
-# ReLUs into their dead zone, so here the network ends predicting the base rate like the zero start. He initialization, scaled to each layer's
-# fan-in, trains the same network to a clean circular boundary. Random, well-scaled weights both break the
-# symmetry and keep the signal's size stable through the layers.
+# ReLUs into their dead zone, so here the network ends predicting the base rate like the zero start. He
+# initialization, scaled to each layer's fan-in, trains the same network to a clean circular boundary.
+# Random, well-scaled weights both break the symmetry and keep the signal's size stable through the
+# layers.

@@ -48,7 +48,7 @@ print(f"largest stable learning rate: 2 / {max(CURVATURES):g} = {2 / max(CURVATU
 learning_rates = {"0.01 (too small)": 0.01, "0.05 (good)": 0.05, "0.079 (oscillates)": 0.079,
                   "0.081 (diverges)": 0.081}
 runs = {name: run_gradient_descent(bowl, W0, lr, STEPS) for name, lr in learning_rates.items()}
-for name, (path, losses) in runs.items():
+for name, (_, losses) in runs.items():
     print(f"lr = {name:20s} loss after {STEPS} steps: {losses[-1]:10.4g}")
 
 # %%
@@ -133,21 +133,23 @@ with tempfile.TemporaryDirectory() as tmp:
     FuncAnimation(fig, draw, frames=FRAMES).save(gif_path, writer=PillowWriter(fps=3))
     gif = base64.b64encode(gif_path.read_bytes()).decode("ascii")
 plt.close(fig)
-alt = ("Animation, 24 steps: on a narrow elliptical bowl, plain gradient descent zig-zags slowly along the "
-       "valley, momentum with beta 0.7 reaches the minimum, momentum with beta 0.9 overshoots and spirals in.")
+alt = ("Animation, 24 steps: on a narrow elliptical bowl, plain gradient descent zig-zags slowly along "
+       "the valley, momentum with beta 0.7 reaches the minimum, momentum with beta 0.9 overshoots and "
+       "spirals in.")
 HTML(f'<img src="data:image/gif;base64,{gif}" alt="{alt}" width="448">')
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
 for name, (_, losses) in compared.items():
     ax.semilogy(losses, label=name)
-ax.set(xlabel="step", ylabel="loss (log scale)", title=f"Same learning rate ({LR}): loss with and without momentum")
+ax.set(xlabel="step", ylabel="loss (log scale)",
+       title=f"Same learning rate ({LR}): loss with and without momentum")
 ax.legend()
 plt.show()
 
 # %% [markdown]
 # **Answer.** Below $2/c_{\max}$ a larger learning rate converges faster, but close to that limit the
 # steep direction oscillates, and just above it the loss grows at every step (from 90 to 360 in 40 steps
-# here, and without bound after). On the same narrow valley and at the same learning rate, momentum with $\beta = 0.7$ reaches a
-# loss about $10^{-5}$ where plain gradient descent is still above 1; too much momentum ($\beta = 0.9$)
-# overshoots and spirals, so $\beta$, like the learning rate, has a good range.
+# here, and without bound after). On the same narrow valley and at the same learning rate, momentum with
+# $\beta = 0.7$ reaches a loss about $10^{-5}$ where plain gradient descent is still above 1; too much
+# momentum ($\beta = 0.9$) overshoots and spirals, so $\beta$, like the learning rate, has a good range.

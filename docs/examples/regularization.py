@@ -17,7 +17,7 @@ import numpy as np
 from snippets.adam import adam_step, init_adam_state
 from snippets.initialization import init_params
 from snippets.l2 import l2_cost, l2_grads
-from snippets.mlp import mlp_backward, mlp_forward, mlp_loss, mlp_predict
+from snippets.mlp import mlp_backward, mlp_forward, mlp_predict
 
 plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white", "figure.dpi": 80,
                      "axes.grid": True, "grid.alpha": 0.3})
@@ -64,11 +64,11 @@ def train(lambd=0.0, keep_prob=1.0, seed=1):
 # %% [markdown]
 # ## Three runs
 #
-# L2 adds $\frac{\lambda}{2m}\sum \lVert W \rVert^2$ to the cost ([L2 regularization](../regularization/l2.md));
-# with Adam this is the coupled "Adam + L2" form, which is what the notes describe. Dropout keeps each hidden
-# unit with probability `keep_prob` during training and is switched off at test time
-# ([Dropout](../regularization/dropout.md)). A tiny data set and a wide network need strong settings:
-# $\lambda = 1$, `keep_prob = 0.3`.
+# L2 adds $\frac{\lambda}{2m}\sum \lVert W \rVert^2$ to the cost
+# ([L2 regularization](../regularization/l2.md)); with Adam this is the coupled "Adam + L2" form, which
+# is what the notes describe. Dropout keeps each hidden unit with probability `keep_prob` during training
+# and is switched off at test time ([Dropout](../regularization/dropout.md)). A tiny data set and a wide
+# network need strong settings: $\lambda = 1$, `keep_prob = 0.3`.
 
 # %%
 runs = {
@@ -77,7 +77,7 @@ runs = {
     "dropout, keep_prob = 0.3": train(keep_prob=0.3),
 }
 print(f"{'':26s} {'train acc':>9s} {'test acc':>9s} {'gap':>6s}")
-for name, (params, curve) in runs.items():
+for name, (params, _) in runs.items():
     train_acc, test_acc = accuracy(params, X_train, y_train), accuracy(params, X_test, y_test)
     print(f"{name:26s} {train_acc:9.3f} {test_acc:9.3f} {train_acc - test_acc:6.3f}")
 weights_no_reg, weights_l2 = runs["no regularization"][0], runs["L2, lambda = 1"][0]

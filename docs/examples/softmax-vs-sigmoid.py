@@ -73,7 +73,8 @@ point = np.array([[1.0, 1.0]])  # carries A and B, not C
 print("\nat x = (1, 1), true labels A and B:")
 for name, params, output in (("sigmoid", sigmoid_params, "sigmoid"), ("softmax", softmax_params, "softmax")):
     probabilities = mlp_forward(params, point, output=output, training=False)[0][0]
-    print(f"  {name:8s}", "  ".join(f"{label[0]} {p:.2f}" for label, p in zip(LABELS, probabilities, strict=True)))
+    shown = (f"{label[0]} {p:.2f}" for label, p in zip(LABELS, probabilities, strict=True))
+    print(f"  {name:8s}", "  ".join(shown))
 
 # %%
 g1, g2 = np.meshgrid(np.linspace(-2, 2, 121), np.linspace(-2, 2, 121))
@@ -85,7 +86,8 @@ for row, (name, params) in enumerate((("sigmoid", sigmoid_params), ("softmax", s
         ax = axes[row, k]
         image = ax.contourf(g1, g2, probabilities[:, k].reshape(g1.shape), levels=np.linspace(0, 1, 11),
                             cmap="viridis")
-        ax.contour(g1, g2, probabilities[:, k].reshape(g1.shape), levels=[0.5], colors="white", linewidths=1.5)
+        ax.contour(g1, g2, probabilities[:, k].reshape(g1.shape), levels=[0.5], colors="white",
+                   linewidths=1.5)
         ax.set(aspect="equal", title=f"{name}: P({label})")
 fig.colorbar(image, ax=axes, shrink=0.8, label="predicted probability")
 fig.suptitle("Predicted probability of each label (white line: 0.5); true regions are half-planes")

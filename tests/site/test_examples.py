@@ -1,0 +1,161 @@
+"""The worked examples (docs/examples/*.py) are well-formed notebooks, listed in the nav, without PyTorch.
+
+These tests read the notebook sources only: the strict build executes them (an example that raises, or
+whose digits accuracy falls below 97%, fails the build). They also check the build hook that keys the
+notebook execution cache on the snippets each example imports.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+jupytext = pytest.importorskip("jupytext", reason="jupytext comes with the site extra")
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.py"))
+ALLOWED_IMPORTS = {"numpy", "matplotlib", "sklearn", "snippets", "IPython"}
+
+
+def _notebook(path):
+    return jupytext.reads(path.read_text(encoding="utf-8"), fmt="py:percent")
+
+
+def _imported_modules(notebook):
+    modules = set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                modules.add((node.module or "").split(".")[0])
+    return modules
+
+
+def _nav_paths(node):
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, list):
+        for item in node:
+            yield from _nav_paths(item)
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _nav_paths(value)
+
+
+def _load_hook():
+    spec = importlib.util.spec_from_file_location("notebooks_hook", ROOT / "docs" / "hooks" / "notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_there_are_six_worked_examples():
+    assert {p.stem for p in EXAMPLES} >= {"learning-rate", "initialization", "regularization",
+                                          "softmax-vs-sigmoid", "batch-norm", "digits"}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_is_jupytext_percent_format_that_round_trips(path):
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# %% [markdown]\n")
+    notebook = _notebook(path)
+    assert len(notebook.cells) >= 3
+    assert {cell.cell_type for cell in notebook.cells} == {"markdown", "code"}
+    # Writing the parsed notebook back gives the file unchanged: no cell marker was mistyped or lost.
+    assert jupytext.writes(notebook, fmt="py:percent") == text
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_opens_with_an_h1_title_and_a_question(path):
+    first = _notebook(path).cells[0]
+    lines = first.source.splitlines()
+    assert first.cell_type == "markdown"
+    assert lines[0].startswith("# ") and not lines[0].startswith("## ")
+    assert "**Question.**" in first.source and "?" in first.source
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_ends_with_an_answer_cell(path):
+    last = _notebook(path).cells[-1]
+    assert last.cell_type == "markdown"
+    assert last.source.startswith("**Answer.**")
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_does_not_import_torch(path):
+    modules = _imported_modules(_notebook(path))
+    assert "torch" not in modules
+    assert not re.search(r"^\s*(import|from)\s+torch\b", path.read_text(encoding="utf-8"), re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_imports_only_snippets_numpy_matplotlib_sklearn_and_the_stdlib(path):
+    modules = _imported_modules(_notebook(path))
+    assert modules - ALLOWED_IMPORTS - set(sys.stdlib_module_names) == set()
+    assert "snippets" in modules
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_randomness_is_seeded_is_not_global(path):
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"default_rng\(\s*\)", text), "every generator needs a seed"
+    assert not re.search(r"np\.random\.(seed|rand|randn|randint|normal|uniform|choice|permutation)\(", text)
+
+
+def test_every_example_is_in_the_nav_and_every_nav_example_exists():
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    nav = {p for p in _nav_paths(config["nav"]) if p.startswith("examples/")}
+    assert nav == {f"examples/{p.name}" for p in EXAMPLES}
+
+
+def test_notebook_plugin_includes_the_examples():
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    plugin = next(p["mkdocs-jupyter"] for p in config["plugins"]
+                  if isinstance(p, dict) and "mkdocs-jupyter" in p)
+    assert plugin["include"] == ["examples/*.py"]
+    assert plugin["execute"] is True and plugin["allow_errors"] is False
+
+
+def test_digits_example_asserts_97_percent_test_accuracy():
+    cells = _notebook(ROOT / "docs/examples/digits.py").cells
+    code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    assert re.search(r"^assert test_accuracy >= 0\.97\b", code, re.MULTILINE)
+    assert "load_digits" in code
+
+
+def test_snippet_dependencies_are_the_imported_snippet_modules():
+    hook = _load_hook()
+    names = [p.name for p in hook.snippet_dependencies(ROOT / "docs/examples/batch-norm.py")]
+    assert names == sorted(names)
+    assert {"batchnorm.py", "momentum.py", "objectives.py"} <= set(names)
+    assert all((ROOT / "snippets" / name).is_file() for name in names)
+
+
+def test_cache_key_changes_when_an_imported_snippet_changes_is_not_notebook_only(tmp_path, monkeypatch):
+    hook = _load_hook()
+    snippets = tmp_path / "snippets"
+    snippets.mkdir()
+    (snippets / "dropout.py").write_text("VERSION = 1\n")
+    (snippets / "l2.py").write_text("VERSION = 1\n")
+    notebook = tmp_path / "example.py"
+    notebook.write_text("# %%\nfrom snippets.dropout import dropout_forward\n")
+    monkeypatch.setattr(hook, "SNIPPETS", snippets)
+
+    def notebook_only(nb_path, config, exec_nb):  # stands for the plugin's own key
+        return Path(nb_path).read_text()
+
+    key = hook._with_snippets(notebook_only)
+    before = key(str(notebook), {}, True)
+    (snippets / "l2.py").write_text("VERSION = 2\n")  # not imported: same key, the cache is reused
+    assert key(str(notebook), {}, True) == before
+    (snippets / "dropout.py").write_text("VERSION = 2\n")  # imported: new key, the notebook runs again
+    assert key(str(notebook), {}, True) != before
