@@ -203,7 +203,7 @@ def test_legacy_global_rng_is_rejected(fn):
 
 
 def test_empty_or_scalar_data_is_rejected(rng):
-    with pytest.raises(ValueError, match="X must hold at least one example"):
+    with pytest.raises(ValueError, match=r"\bX must hold at least one example"):
         shuffle_and_partition(np.zeros((0, 2)), np.zeros(0), 2, rng)
     with pytest.raises(ValueError, match="at least 1-D"):
         shuffle_and_partition(np.float64(1.0), np.zeros(1), 2, rng)

@@ -159,7 +159,7 @@ def test_snapshot_with_other_dtype_is_rejected():
 
 
 def test_foreign_state_is_rejected():
-    with pytest.raises(TypeError, match="state must be the dict returned by init_swa_state"):
+    with pytest.raises(TypeError, match=r"\bstate must be the dict returned by init_swa_state"):
         swa_update({"w": np.ones(2)}, {"w": np.ones(2)})
 
 
@@ -168,10 +168,30 @@ def test_negative_count_is_rejected():
         swa_update({"averaged": {"w": np.ones(2)}, "n_averaged": -1}, {"w": np.ones(2)})
 
 
-@pytest.mark.parametrize(("step", "start", "every", "error"), [
-    (-1, 0, 1, ValueError), (0, -2, 1, ValueError), (0, 0, 0, ValueError), (1.5, 0, 1, TypeError),
-    (0, 0, True, TypeError),
+@pytest.mark.parametrize(("step", "start", "every", "error", "name"), [
+    (-1, 0, 1, ValueError, "step"), (0, -2, 1, ValueError, "start"), (0, 0, 0, ValueError, "every"),
+    (1.5, 0, 1, TypeError, "step"), (0, 0, True, TypeError, "every"),
 ])
-def test_bad_schedule_arguments_are_rejected(step, start, every, error):
-    with pytest.raises(error, match="must be"):
+def test_bad_schedule_arguments_are_rejected(step, start, every, error, name):
+    with pytest.raises(error, match=rf"\b{name} must be"):
         swa_should_update(step, start, every)
+
+
+def test_non_integer_count_is_rejected():
+    with pytest.raises(ValueError, match="n_averaged"):
+        swa_update({"averaged": {"w": np.ones(2)}, "n_averaged": 1.5}, {"w": np.ones(2)})
+
+
+def test_bad_arrays_are_named_by_where_they_are():
+    state = init_swa_state({"w": np.ones(2)})
+    with pytest.raises(TypeError, match=r"\bparams\['w'\] must be a float array"):
+        swa_update(state, {"w": np.ones(2, dtype=np.int64)})
+    with pytest.raises(TypeError, match=r"\bstate\['averaged'\]\['w'\] must be a float array"):
+        swa_update({"averaged": {"w": np.ones(2, dtype=np.int64)}, "n_averaged": 1}, {"w": np.ones(2)})
+
+
+def test_type_errors_name_the_type_received():
+    with pytest.raises(TypeError, match="got list"):
+        init_swa_state([np.ones(2)])
+    with pytest.raises(TypeError, match="got float"):
+        swa_should_update(1.5, 0, 1)

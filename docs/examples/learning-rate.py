@@ -18,7 +18,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import HTML
-from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.animation import PillowWriter
 
 from snippets.gradient_descent import quadratic_bowl, run_gradient_descent
 from snippets.momentum import init_momentum_state, momentum_step
@@ -55,13 +55,16 @@ for name, (_, losses) in runs.items():
 w1, w2 = np.meshgrid(np.linspace(-10, 10, 201), np.linspace(-3.5, 3.5, 141))
 contour_loss = 0.5 * (CURVATURES[0] * w1**2 + CURVATURES[1] * w2**2)
 
-fig, axes = plt.subplots(1, 4, figsize=(11, 2.6), sharey=True, layout="constrained")
-for ax, (name, (path, _)) in zip(axes, runs.items(), strict=True):
+fig, axes = plt.subplots(2, 2, figsize=(8, 4.6), sharex=True, sharey=True, layout="constrained")
+for ax, (name, (path, _)) in zip(axes.flat, runs.items(), strict=True):
     ax.contour(w1, w2, contour_loss, levels=np.geomspace(0.05, 150, 12), colors="0.75", linewidths=0.8)
     ax.plot(path[:, 0], path[:, 1], marker="o", markersize=2.5, linewidth=1, color="C3")
     ax.plot(0, 0, marker="*", color="black", markersize=10)
-    ax.set(xlim=(-10, 3), ylim=(-3.5, 3.5), xlabel="$w_1$ (flat)", title=f"lr = {name}")
-axes[0].set_ylabel("$w_2$ (steep)")
+    ax.set(xlim=(-10, 3), ylim=(-3.5, 3.5), title=f"lr = {name}")
+for ax in axes[1]:
+    ax.set_xlabel("$w_1$ (flat direction)")
+for ax in axes[:, 0]:
+    ax.set_ylabel("$w_2$ (steep)")
 fig.suptitle(f"{STEPS} steps of gradient descent from the same start, four learning rates")
 plt.show()
 
@@ -125,12 +128,18 @@ def draw(frame):
     for name, (path, _) in compared.items():
         lines[name].set_data(path[: frame + 1, 0], path[: frame + 1, 1])
     title.set_text(f"Plain gradient descent vs momentum, lr = {LR}: step {frame}")
-    return [*lines.values(), title]
 
 
+draw(FRAMES - 1)
+fig.canvas.draw()  # lay the figure out once, with the longest paths, then freeze that layout
+fig.set_layout_engine("none")
+writer = PillowWriter(fps=3)
 with tempfile.TemporaryDirectory() as tmp:
     gif_path = Path(tmp) / "gd-vs-momentum.gif"
-    FuncAnimation(fig, draw, frames=FRAMES).save(gif_path, writer=PillowWriter(fps=3))
+    with writer.saving(fig, gif_path, dpi=70):  # one drawing per frame
+        for frame in range(FRAMES):
+            draw(frame)
+            writer.grab_frame()
     gif = base64.b64encode(gif_path.read_bytes()).decode("ascii")
 plt.close(fig)
 alt = ("Animation, 24 steps: on a narrow elliptical bowl, plain gradient descent zig-zags slowly along "

@@ -8,7 +8,7 @@
 # The data are two interleaving half-moons with heavy noise: 60 training points and 1000 test points from
 # the same distribution, drawn from a seeded generator. The network is a ReLU MLP with two hidden layers
 # of 100 units (over 10,000 weights for 60 points) and a sigmoid output, trained full-batch with Adam for
-# 1000 steps. The three runs share the same initial weights.
+# 600 steps. The three runs share the same initial weights.
 
 # %%
 import matplotlib.pyplot as plt
@@ -38,7 +38,7 @@ X_train, y_train = moons(60, rng, noise=0.3)
 X_test, y_test = moons(1000, rng, noise=0.3)
 Y_train = y_train[:, None].astype(np.float64)
 initial = init_params([2, 100, 100, 1], "he_normal", rng)
-STEPS, LR = 1000, 0.003
+STEPS, LR = 600, 0.005
 
 
 def accuracy(params, X, y):

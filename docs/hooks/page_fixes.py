@@ -7,6 +7,8 @@
   site's configuration (javascripts/mathjax-config.js, at the end of the page) and is then overwritten
   by it, so notebook math stays raw TeX. The block is removed: the site's configuration loads MathJax
   on notebook pages as on every page with math.
+- Figures (``figures/*.svg``) load lazily: the figure of the other colour scheme, hidden, is then never
+  downloaded, and figures below the fold only when the reader gets there.
 
 The browser tests (tests/browser) fail if the markup changes and either problem comes back.
 """
@@ -18,8 +20,10 @@ import re
 SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
 NAMED_SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog" aria-label="Search">'
 NOTEBOOK_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
+EAGER_FIGURE = re.compile(r'<img (?![^>]*\bloading=)(?=[^>]*\bsrc="[^"]*figures/)')
 
 
 def on_post_page(output: str, page, config) -> str:
     output = output.replace(SEARCH_DIALOG, NAMED_SEARCH_DIALOG, 1)
+    output = EAGER_FIGURE.sub('<img loading="lazy" ', output)
     return NOTEBOOK_MATHJAX.sub("", output, count=1)

@@ -142,7 +142,10 @@ _INSPECT = """async () => {
   }
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
   await document.fonts.ready;
-  const images = [...article.querySelectorAll("img")].map((img) => ({
+  // Figures load lazily (docs/hooks/page_fixes.py): load every one now, the hidden one of each pair too.
+  const imgs = [...article.querySelectorAll("img")];
+  await Promise.all(imgs.map((img) => { img.loading = "eager"; return img.decode().catch(() => null); }));
+  const images = imgs.map((img) => ({
     src: img.getAttribute("src"), alt: (img.getAttribute("alt") || "").trim(),
     complete: img.complete, naturalWidth: img.naturalWidth,
     visible: img.getClientRects().length > 0,
