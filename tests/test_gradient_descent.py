@@ -151,9 +151,50 @@ def test_bad_bowl_arguments_are_rejected():
 
 
 def test_bad_run_arguments_are_rejected():
-    with pytest.raises(TypeError, match="loss_and_grad must be a callable"):
+    with pytest.raises(TypeError, match=r"\bloss_and_grad must be a callable"):
         run_gradient_descent("bowl", np.ones(2), 0.1, 3)
     with pytest.raises(ValueError, match="steps must be an integer >= 1"):
         run_gradient_descent(quadratic_bowl, np.ones(2), 0.1, 0)
     with pytest.raises(ValueError, match=r"w0 must have shape \(d,\)"):
         run_gradient_descent(quadratic_bowl, np.ones((1, 2)), 0.1, 3)
+
+
+def test_a_one_dimensional_bowl_is_supported():
+    loss, grad = quadratic_bowl(np.array([2.0]), (3.0,))
+    assert loss == pytest.approx(0.5 * 3.0 * 2.0**2, rel=1e-15)
+    np.testing.assert_array_equal(grad, [6.0])
+
+
+def test_empty_w_is_rejected():
+    with pytest.raises(ValueError, match=r"w must have shape \(d,\) with d >= 1"):
+        quadratic_bowl(np.ones(0), ())
+
+
+def test_flat_or_unconvertible_curvatures_are_rejected():
+    """A zero curvature is a flat direction, not a bowl: gradient descent never moves along it."""
+    with pytest.raises(ValueError, match="curvatures must be finite and > 0"):
+        quadratic_bowl(np.ones(2), (1.0, 0.0))
+    with pytest.raises(TypeError, match="curvatures must be a sequence"):
+        quadratic_bowl(np.ones(2), (1.0, "steep"))
+
+
+def test_non_integer_steps_are_rejected():
+    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
+        run_gradient_descent(quadratic_bowl, np.ones(2), 0.1, 2.5)
+
+
+def test_bad_arrays_are_named(rng):
+    params = _params(rng)
+    with pytest.raises(TypeError, match=r"\bparams must be a non-empty dict"):
+        gd_step([params["W1"]], params, 0.1)
+    with pytest.raises(TypeError, match=r"grads\['W1'\] must be a float array"):
+        gd_step(params, {**params, "W1": np.ones((3, 4), dtype=np.int64)}, 0.1)
+
+
+def test_type_errors_name_the_type_received(rng):
+    with pytest.raises(TypeError, match="got str"):
+        gd_step(_params(rng), _params(rng), "0.1")
+    with pytest.raises(TypeError, match="got list"):
+        gd_step(_params(rng), [np.ones(2)], 0.1)
+    with pytest.raises(TypeError, match="got str"):
+        run_gradient_descent("bowl", np.ones(2), 0.1, 3)

@@ -16,6 +16,10 @@ from mkdocs.structure.files import File, Files
 
 DEST = "assets/mathjax"
 PARTS = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "ui")
+# The pages load MathJax by components (javascripts/mathjax-config.js): the same TeX input, CommonHTML
+# output and assistive MathML as tex-chtml.js, without its 108 KB (gzipped) context menu.
+PARTS += ("startup.js", "core.js", "input/tex.js", "output/chtml.js", "output/chtml/fonts/tex.js",
+          "a11y/assistive-mml.js")
 
 
 def _es5_dir() -> Path:

@@ -13,10 +13,9 @@ import re
 import sys
 from pathlib import Path
 
+import jupytext
 import pytest
 import yaml
-
-jupytext = pytest.importorskip("jupytext", reason="jupytext comes with the site extra")
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.py"))
