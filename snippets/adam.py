@@ -139,23 +139,17 @@ def _check_step_inputs(params, grads, state):
 
 
 def _check_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled):
-    for name, value, low, low_open, high_open_1 in (
-        ("lr", lr, 0.0, False, False),
-        ("beta1", beta1, 0.0, False, True),
-        ("beta2", beta2, 0.0, False, True),
-        ("eps", eps, 0.0, True, False),
-        ("weight_decay", weight_decay, 0.0, False, False),
-    ):
+    named = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weight_decay}
+    for name, value in named.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-        value = float(value)
-        if high_open_1:
-            if not 0.0 <= value < 1.0:  # also rejects NaN
-                raise ValueError(f"{name} must be in [0, 1), got {value}")
-        elif low_open:
-            if not (value > low and np.isfinite(value)):
-                raise ValueError(f"{name} must be a finite number > 0, got {value}")
-        elif not (value >= low and np.isfinite(value)):
-            raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    for name in ("beta1", "beta2"):
+        if not 0.0 <= named[name] < 1.0:  # also rejects NaN
+            raise ValueError(f"{name} must be in [0, 1), got {named[name]}")
+    if not (eps > 0.0 and np.isfinite(eps)):
+        raise ValueError(f"eps must be a finite number > 0, got {eps}")
+    for name in ("lr", "weight_decay"):
+        if not (named[name] >= 0.0 and np.isfinite(named[name])):
+            raise ValueError(f"{name} must be a finite number >= 0, got {named[name]}")
     if not isinstance(decoupled, (bool, np.bool_)):
         raise TypeError(f"decoupled must be True or False, got {type(decoupled).__name__}")

@@ -181,8 +181,8 @@ def one_cycle(step, *, total_steps, max_lr, pct_start=0.3, div_factor=25.0, fina
         phases = [(warm_end, initial_lr, max_lr, max_momentum, base_momentum),
                   (total_steps - 1, max_lr, min_lr, base_momentum, max_momentum)]
     start = 0.0
-    for i, (end, lr_a, lr_b, mom_a, mom_b) in enumerate(phases):
-        if step <= end or i == len(phases) - 1:
+    for end, lr_a, lr_b, mom_a, mom_b in phases:
+        if step <= end:  # the last phase ends at total_steps - 1, so some phase always matches
             pct = (step - start) / (end - start)  # 0 at the phase's start, 1 at its end
             lr = _anneal(lr_a, lr_b, pct, anneal)
             momentum = _anneal(mom_a, mom_b, pct, anneal) if cycle_momentum else None

@@ -148,6 +148,8 @@ def test_adam_with_l2_is_not_adamw():
     l2, _ = adam_step(params, zero, init_adam_state(params), lr=1e-3, weight_decay=0.01, decoupled=False)
     adamw, _ = adam_step(params, zero, init_adam_state(params), lr=1e-3, weight_decay=0.01, decoupled=True)
     np.testing.assert_allclose(params["w"] - l2["w"], [1e-3, 1e-3], rtol=1e-5)
+    default, _ = adam_step(params, zero, init_adam_state(params), lr=1e-3, weight_decay=0.01)
+    np.testing.assert_array_equal(default["w"], l2["w"])  # the default is L2, as torch.optim.Adam
     np.testing.assert_allclose(params["w"] - adamw["w"], [1e-5, 1e-4], rtol=1e-10)  # rounding of w - dw
 
 

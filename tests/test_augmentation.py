@@ -221,8 +221,10 @@ def test_images_that_are_not_nhwc_are_rejected(transform, shape, rng):
 def test_non_finite_images_are_rejected(transform, rng):
     images = np.zeros((1, 2, 2, 1))
     images[0, 0, 0, 0] = np.nan
-    with pytest.raises(ValueError, match="images must be finite"):
+    with pytest.raises(ValueError, match=r"\bimages must be finite"):
         transform(images, rng)
+    with pytest.raises(ValueError, match=r"\bimages must be finite"):
+        transform(images.astype(np.float32), rng)
 
 
 @pytest.mark.parametrize("transform", ALL)
@@ -232,9 +234,10 @@ def test_legacy_global_rng_is_rejected(transform):
 
 
 @pytest.mark.parametrize("transform", ALL)
-def test_non_numeric_images_are_rejected(transform, rng):
+@pytest.mark.parametrize("dtype", [bool, np.complex128])
+def test_non_numeric_images_are_rejected(transform, dtype, rng):
     with pytest.raises(TypeError, match="real numeric array"):
-        transform(np.zeros((1, 2, 2, 1), dtype=bool), rng)
+        transform(np.zeros((1, 2, 2, 1), dtype=dtype), rng)
 
 
 @pytest.mark.parametrize("p", [-0.1, 1.1, float("nan")])
@@ -265,7 +268,7 @@ def test_bad_noise_arguments_are_rejected(rng):
         add_gaussian_noise(images, rng, float("inf"))
     with pytest.raises(TypeError, match="std must be a number"):
         add_gaussian_noise(images, rng, None)
-    with pytest.raises(TypeError, match="images must be a float array for additive noise"):
+    with pytest.raises(TypeError, match=r"images must be a float array for additive noise.*images\.astype\(np\.float32\)"):
         add_gaussian_noise(images.astype(np.uint8), rng, 0.1)
     with pytest.raises(ValueError, match="clip must have low < high"):
         add_gaussian_noise(images, rng, 0.1, clip=(1.0, 0.0))
@@ -287,3 +290,20 @@ def test_bad_remap_arguments_are_rejected():
         remap_flipped_labels(labels, flipped, {"left": "right"})
     with pytest.raises(ValueError, match="class 1 appears in two pairs"):
         remap_flipped_labels(labels, flipped, {0: 1, 2: 1})
+
+
+def test_clip_to_a_single_value_is_rejected(rng):
+    with pytest.raises(ValueError, match="clip must have low < high"):
+        add_gaussian_noise(np.zeros((1, 2, 2, 1)), rng, 0.1, clip=(0.5, 0.5))
+
+
+def test_type_errors_name_the_type_received(rng):
+    images = np.zeros((1, 4, 4, 1))
+    with pytest.raises(TypeError, match="got str"):
+        random_horizontal_flip(images, rng, "0.5")
+    with pytest.raises(TypeError, match="got module"):
+        random_horizontal_flip(images, np.random)
+    with pytest.raises(TypeError, match="got float"):
+        random_crop(images, rng, 1.5)
+    with pytest.raises(TypeError, match="got NoneType"):
+        add_gaussian_noise(images, rng, None)

@@ -1,6 +1,7 @@
 """Tests of snippets/initialization.py: statistics, fans, symmetry, regressions, bad input."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -265,3 +266,31 @@ def test_layer_sizes_out_of_range_are_rejected(rng, sizes):
 def test_layer_sizes_of_wrong_type_are_rejected(rng, sizes):
     with pytest.raises(TypeError, match="layer_sizes"):
         init_params(sizes, "he_normal", rng)
+
+
+def test_default_scale_of_random_init_is_one_hundredth(rng):
+    """Andrew Ng's course initializes with 0.01 * randn: the default of random_normal and init_params."""
+    w = random_normal(SHAPE, rng)
+    assert abs(w.std() - 0.01) < 5 * 0.01 * math.sqrt(1 / (2 * w.size))
+    W1 = init_params([800, 200], "random", rng)["W1"]
+    assert abs(W1.std() - 0.01) < 5 * 0.01 * math.sqrt(1 / (2 * W1.size))
+
+
+def test_unknown_method_error_lists_every_known_name(rng):
+    with pytest.raises(ValueError, match="method must be one of") as excinfo:
+        init_params([2, 3], "kaiming", rng)
+    for name in ("zeros", "random_normal", "random", "xavier_normal", "xavier_uniform", "he_normal",
+                 "he_uniform", "he"):
+        assert re.search(rf"\b{name}\b", str(excinfo.value)), name
+
+
+def test_scale_of_wrong_type_is_rejected(rng):
+    with pytest.raises(TypeError, match="scale must be a positive number, got str"):
+        random_normal((2, 3), rng, scale="0.01")
+
+
+def test_type_errors_name_the_type_received(rng):
+    with pytest.raises(TypeError, match="got function"):
+        init_params([2, 3], he_normal, rng)
+    with pytest.raises(TypeError, match="got module"):
+        he_uniform((2, 3), np.random)

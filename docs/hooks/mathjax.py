@@ -16,10 +16,15 @@ from mkdocs.structure.files import File, Files
 
 DEST = "assets/mathjax"
 PARTS = ("tex-chtml.js", "output/chtml/fonts/woff-v2", "input/tex/extensions", "ui")
-# The pages load MathJax by components (javascripts/mathjax-config.js): the same TeX input, CommonHTML
-# output and assistive MathML as tex-chtml.js, without its 108 KB (gzipped) context menu.
-PARTS += ("startup.js", "core.js", "input/tex.js", "output/chtml.js", "output/chtml/fonts/tex.js",
-          "a11y/assistive-mml.js")
+# What the pages load (docs/hooks/page_fixes.py, javascripts/mathjax-config.js): tex-chtml.js without
+# its context menu (108 of its 264 KB gzipped), as one file so that it runs as a plain script, before
+# the first paint, like tex-chtml.js. The same components in the same roles: startup first (it only
+# starts MathJax once this script has run, since nothing is left for its loader to load), then what
+# they register with it: TeX input (with tex-chtml.js's packages), CommonHTML output and its font, and
+# the hidden MathML that screen readers read.
+COMBINED = "tex-chtml-nomenu.js"
+COMBINED_PARTS = ("startup.js", "core.js", "input/tex.js", "output/chtml.js", "output/chtml/fonts/tex.js",
+                  "a11y/assistive-mml.js")
 
 
 def _es5_dir() -> Path:
@@ -42,4 +47,6 @@ def on_files(files: Files, config) -> Files:
             files.append(
                 File.generated(config, f"{DEST}/{rel}", abs_src_path=str(path))
             )
+    combined = "\n".join((es5 / part).read_text(encoding="utf-8") for part in COMBINED_PARTS)
+    files.append(File.generated(config, f"{DEST}/{COMBINED}", content=combined))
     return files

@@ -7,10 +7,10 @@
   site's configuration (javascripts/mathjax-config.js, at the end of the page) and is then overwritten
   by it, so notebook math stays raw TeX. The block is removed: the site's configuration loads MathJax
   on notebook pages as on every page with math.
-- Pages with math (arithmatex's spans, or a notebook's Markdown cells) load MathJax with a plain
-  ``<script>`` right after javascripts/mathjax-config.js, so it typesets before the first paint as a
-  static script does (loading it from JavaScript instead shifted the page's layout after the first
-  paint); pages without math load no MathJax.
+- Pages with math (arithmatex's spans, or a notebook's Markdown cells) load MathJax
+  (``assets/mathjax/tex-chtml-nomenu.js``, see docs/hooks/mathjax.py) with a plain ``<script>`` right
+  after javascripts/mathjax-config.js, so it typesets before the first paint (loaded from JavaScript,
+  it shifted the page's layout after the first paint); pages without math load no MathJax.
 - Figures (``figures/*.svg``) load lazily: the figure of the other colour scheme, hidden, is then never
   downloaded, and figures below the fold only when the reader gets there.
 
@@ -33,7 +33,8 @@ def on_post_page(output: str, page, config) -> str:
     output = EAGER_FIGURE.sub('<img loading="lazy" ', output)
     if 'class="arithmatex"' in output or "jp-MarkdownOutput" in output:
         def add_mathjax(match: re.Match) -> str:
-            return f'{match.group(0)}\n<script src="{match.group(1)}assets/mathjax/startup.js"></script>'
+            mathjax = f"{match.group(1)}assets/mathjax/tex-chtml-nomenu.js"
+            return f'{match.group(0)}\n<script src="{mathjax}"></script>'
 
         output = MATHJAX_CONFIG.sub(add_mathjax, output, count=1)
     return NOTEBOOK_MATHJAX.sub("", output, count=1)

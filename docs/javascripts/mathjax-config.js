@@ -3,9 +3,6 @@
 // Math is typeset in two places only: arithmatex's spans on the Markdown pages (\( \) and \[ \]), and
 // the Markdown cells of notebook pages (jp-MarkdownOutput, where math stays $...$ and $$...$$).
 window.MathJax = {
-  // What tex-chtml.js bundles, less its context menu (108 KB gzipped, nearly half of it): TeX input with
-  // the same packages, CommonHTML output, and the hidden MathML that screen readers read.
-  loader: { load: ["input/tex", "output/chtml", "a11y/assistive-mml"] },
   tex: {
     inlineMath: [["\\(", "\\)"], ["$", "$"]],
     displayMath: [["\\[", "\\]"], ["$$", "$$"]],
@@ -19,9 +16,9 @@ window.MathJax = {
 
 (() => {
   // This file is javascripts/mathjax-config.js: MathJax is at ../assets/mathjax/ from here.
-  const mathjaxUrl = new URL("../assets/mathjax/startup.js", document.currentScript.src).href;
-  // docs/hooks/page_fixes.py puts MathJax's <script> right after this one on pages with math.
-  let loaded = document.querySelector('script[src$="assets/mathjax/startup.js"]') !== null;
+  // (tex-chtml.js less its context menu, made by docs/hooks/mathjax.py.)
+  const mathjaxUrl = new URL("../assets/mathjax/tex-chtml-nomenu.js", document.currentScript.src).href;
+  let loaded = false;
 
   const hasMath = () =>
     document.querySelector(".arithmatex") !== null ||
@@ -30,6 +27,12 @@ window.MathJax = {
   // Loads MathJax once (if the page has no <script> for it); its startup typesets the page it was loaded on.
   const typesetPage = () => {
     if (!hasMath()) {
+      return;
+    }
+    // docs/hooks/page_fixes.py puts MathJax's <script> right after this one on pages with math (it is
+    // not parsed yet while this file runs, so look when the page is ready).
+    if (!loaded && document.querySelector('script[src$="assets/mathjax/tex-chtml-nomenu.js"]') !== null) {
+      loaded = true;
       return;
     }
     if (!loaded) {
