@@ -182,6 +182,19 @@ def test_linear_one_cycle_changes_by_a_constant_amount_within_a_phase():
     np.testing.assert_allclose(np.diff(lrs_[29:]), (1e-4 / 25 - 1.0) / 70, rtol=1e-9)
 
 
+def test_shortest_runs_are_accepted_at_the_edge_of_the_phase_rules():
+    """Two steps are enough when the warm-up ends after step 0 (pct_start * total_steps > 1); with three
+    phases the first two must end before the last step (2 * pct_start * total_steps < total_steps + 1)."""
+    for three_phase, pct_start in ((False, 0.75), (True, 0.7)):
+        kwargs = dict(total_steps=2, max_lr=1.0, pct_start=pct_start, three_phase=three_phase)
+        assert one_cycle(0, **kwargs) == pytest.approx((1 / 25, 0.95), rel=1e-12)
+        assert one_cycle(1, **kwargs) == pytest.approx((1 / 25 / 1e4, 0.95), rel=1e-12)
+    with pytest.raises(ValueError, match="with three_phase"):  # 2 * 0.75 * 2 = 3 = total_steps + 1
+        one_cycle(0, total_steps=2, max_lr=1.0, pct_start=0.75, three_phase=True)
+    with pytest.raises(ValueError, match="warm-up ends after step 0"):  # 0.1 * 10 = 1
+        one_cycle(0, total_steps=10, max_lr=1.0, pct_start=0.1)
+
+
 def test_without_momentum_cycling_momentum_is_none():
     assert one_cycle(10, total_steps=100, max_lr=0.1, cycle_momentum=False)[1] is None
 
@@ -292,6 +305,7 @@ def test_sgdr_bad_arguments_are_rejected(kwargs, error, message):
     (0, dict(total_steps=50, max_lr=0.1, three_phase="yes"), TypeError, "three_phase must be True or False"),
     (0, dict(total_steps=50, max_lr=0.1, cycle_momentum=1), TypeError, "cycle_momentum must be True or"),
     (0, dict(total_steps=50, max_lr=0.1, max_momentum=1.0), ValueError, r"max_momentum must be in \[0, 1\)"),
+    (0, dict(total_steps=50, max_lr=0.1, max_momentum=1.5), ValueError, "max_momentum must be a finite"),
     (0, dict(total_steps=50, max_lr=0.1, base_momentum=0.99), ValueError,
      r"base_momentum must be a finite number in \[0.0, 0.95\]"),
     (0, dict(total_steps=3, max_lr=0.1), ValueError, "pct_start \\* total_steps must be > 1"),

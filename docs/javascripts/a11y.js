@@ -1,18 +1,25 @@
 // Keyboard access to regions that scroll sideways (axe-core: scrollable-region-focusable): wide tables,
-// which Material wraps in .md-typeset__scrollwrap, and notebook code cells. Material does the same for
-// its own code blocks. Runs for each page, after Material has mounted it.
+// which Material wraps in .md-typeset__scrollwrap, wide display math, and notebook code cells. Material
+// does the same for its own code blocks. Runs for each page once Material has mounted it, and again
+// once MathJax has typeset it (math is as wide as it is only then).
 (() => {
+  const SCROLLABLE = ".md-typeset__scrollwrap, .md-typeset div.arithmatex, .jupyter-wrapper .highlight-ipynb";
   const focusScrollable = () => {
-    const regions = document.querySelectorAll(".md-typeset__scrollwrap, .jupyter-wrapper .highlight-ipynb");
-    for (const region of regions) {
+    for (const region of document.querySelectorAll(SCROLLABLE)) {
       if (region.scrollWidth > region.clientWidth && !region.hasAttribute("tabindex")) {
         region.setAttribute("tabindex", "0");
       }
     }
   };
-  if (typeof document$ !== "undefined") {
-    document$.subscribe(focusScrollable);
-  } else {
+  const onPage = () => {
     focusScrollable();
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+      MathJax.startup.promise.then(focusScrollable);
+    }
+  };
+  if (typeof document$ !== "undefined") {
+    document$.subscribe(onPage);
+  } else {
+    onPage();
   }
 })();

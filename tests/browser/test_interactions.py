@@ -34,7 +34,8 @@ def test_search_finds_the_dropout_page_from_the_query_dropout(context, site_url)
     tab.locator("label.md-search__icon, .md-search__input").first.click()
     tab.locator(".md-search__input").fill("dropout")
     result = tab.locator(f'.md-search-result__item a[href*="{TECHNIQUE_PAGE}"]').first
-    result.wait_for(state="visible", timeout=15_000)
+    # Generous: the worker indexes the whole site first, slow on a loaded machine; returns on the result.
+    result.wait_for(state="visible", timeout=60_000)
     result.click()
     tab.wait_for_url(f"**/{TECHNIQUE_PAGE}**")
     assert tab.locator("article h1").inner_text().startswith("Dropout")
