@@ -98,6 +98,95 @@ def adam_step(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8
 # --8<-- [end:step]
 
 
+# --8<-- [start:inplace]
+BLOCK = 1 << 15  # elements per block: a few blocks of float32 fit in a core's L2 cache
+
+
+def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
+                      weight_decay=0.0, decoupled=False):
+    """The same update as :func:`adam_step`, written for speed: arrays are updated in place.
+
+    ``params`` and the moments in ``state`` are modified and returned. Each array is processed in blocks
+    of ``BLOCK`` elements with two scratch buffers, so all the elementwise operations of a block run
+    while it is still in the cache: memory is read and written about once per array instead of once per
+    operation, and no temporary array is allocated. The operations are those of :func:`adam_step`, in the
+    same order, so the results are the same.
+
+    Parameters
+    ----------
+    params, grads, state, lr, beta1, beta2, eps, weight_decay, decoupled
+        As in :func:`adam_step`; every array of ``params`` and of the moments must be a writeable,
+        C-contiguous ndarray. NaN or inf are not looked for (that would cost a pass over memory).
+
+    Returns
+    -------
+    params : dict, the same dict, its arrays updated in place
+    state : dict, the same dict, its moments updated in place and ``t`` increased by one
+    """
+    _check_inplace_inputs(params, grads, state)
+    _check_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled)
+    t = state["t"] + 1
+    for k, p in params.items():
+        c = p.dtype.type  # scalars in the arrays' dtype: float32 stays float32
+        w, g = p.reshape(-1), grads[k].reshape(-1)
+        m, v = state["m"][k].reshape(-1), state["v"][k].reshape(-1)
+        bias1, bias2 = c(1.0 - beta1**t), c(1.0 - beta2**t)
+        scratch = np.empty((2, min(BLOCK, w.size)), dtype=w.dtype)
+        for start in range(0, w.size, BLOCK):
+            block = slice(start, start + BLOCK)
+            wb, gb, mb, vb = w[block], g[block], m[block], v[block]
+            t1, t2 = scratch[0, : wb.size], scratch[1, : wb.size]
+            if decoupled:
+                wb *= c(1.0 - lr * weight_decay)          # AdamW: shrink the weights directly
+            else:
+                np.multiply(wb, c(weight_decay), out=t1)
+                np.add(gb, t1, out=t1)                     # Adam + L2: decay joins the gradient
+                gb = t1
+            mb *= c(beta1)
+            np.multiply(gb, c(1.0 - beta1), out=t2)
+            mb += t2                                       # m = beta1 m + (1 - beta1) g
+            vb *= c(beta2)
+            np.multiply(gb, c(1.0 - beta2), out=t2)
+            t2 *= gb
+            vb += t2                                       # v = beta2 v + (1 - beta2) g^2
+            np.divide(vb, bias2, out=t2)
+            np.sqrt(t2, out=t2)
+            t2 += c(eps)                                   # sqrt(v_hat) + eps
+            np.divide(mb, bias1, out=t1)
+            t1 *= c(lr)
+            t1 /= t2
+            wb -= t1                                       # p = p - lr m_hat / (sqrt(v_hat) + eps)
+    state["t"] = t
+    return params, state
+# --8<-- [end:inplace]
+
+
+def _check_inplace_inputs(params, grads, state):
+    if not isinstance(state, dict) or set(state) != {"t", "m", "v"}:
+        raise TypeError("state must be the dict returned by init_adam_state or adam_step "
+                        "(keys 't', 'm', 'v')")
+    groups = (("params", params), ("grads", grads), ("state['m']", state["m"]), ("state['v']", state["v"]))
+    for name, group in groups:
+        if not isinstance(group, dict) or not group:
+            raise TypeError(f"{name} must be a non-empty dict of float arrays, got {type(group).__name__}")
+        for k, value in group.items():
+            if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
+                raise TypeError(f"{name}[{k!r}] must be a float ndarray, got {type(value).__name__}")
+            if not value.flags.c_contiguous or not value.flags.writeable:
+                raise ValueError(f"{name}[{k!r}] must be a writeable C-contiguous array to update in place")
+    for name, group in groups[1:]:
+        if set(group) != set(params):
+            raise ValueError(f"{name} must have the same keys as params: {sorted(params)}, "
+                             f"got {sorted(group)}")
+        for k, p in params.items():
+            if group[k].shape != p.shape or group[k].dtype != p.dtype:
+                raise ValueError(f"{name}[{k!r}] must have shape {p.shape} and dtype {p.dtype}, "
+                                 f"got {group[k].shape} {group[k].dtype}")
+    t = state["t"]
+    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
+        raise ValueError(f"state['t'] must be an integer >= 0, got {t!r}")
+
+
 def _check_params(params, name):
     if not isinstance(params, dict) or not params:
         raise TypeError(f"{name} must be a non-empty dict of float arrays, got {type(params).__name__}")

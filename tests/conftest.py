@@ -36,6 +36,8 @@ def torch():
         torch_module = pytest.importorskip(
             "torch", reason="torch not installed: pip install torch==2.13.0 to run the oracle tests")
     torch_module.set_default_dtype(torch_module.float64)
+    # The oracle problems are tiny: one thread avoids contention with the rest of the suite (and on 2 cores).
+    torch_module.set_num_threads(1)
     return torch_module
 
 

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from snippets.adam import adam_step, init_adam_state
+import snippets.adam as adam_module
+from snippets.adam import adam_step, adam_step_inplace, init_adam_state
 
 
 def _params(rng, dtype=np.float64):
@@ -358,3 +359,54 @@ def test_hyperparameters_of_wrong_type_are_rejected(name, value):
     p = {"w": np.ones(2)}
     with pytest.raises(TypeError, match=name):
         adam_step(p, {"w": np.ones(2)}, init_adam_state(p), **{name: value})
+
+
+# --- the fast, in-place form ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("decoupled", "weight_decay"), [(False, 0.0), (False, 0.1), (True, 0.1)])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("size", [5, 3 * 2**15 + 17])  # one partial block; several blocks and a remainder
+def test_inplace_form_equals_the_readable_form(rng, decoupled, weight_decay, dtype, size):
+    params = {"w": rng.normal(size=size).astype(dtype), "b": rng.normal(size=(3, 2)).astype(dtype)}
+    fast = {k: p.copy() for k, p in params.items()}
+    state, fast_state = init_adam_state(params), init_adam_state(fast)
+    for lr in (0.1, 0.01, 0.05):
+        grads = {k: rng.normal(size=p.shape).astype(dtype) for k, p in params.items()}
+        params, state = adam_step(params, grads, state, lr=lr, weight_decay=weight_decay, decoupled=decoupled)
+        adam_step_inplace(fast, grads, fast_state, lr=lr, weight_decay=weight_decay, decoupled=decoupled)
+    # the same operations in the same order: equal to the last bit
+    for k in params:
+        np.testing.assert_array_equal(fast[k], params[k])
+        np.testing.assert_array_equal(fast_state["m"][k], state["m"][k])
+        np.testing.assert_array_equal(fast_state["v"][k], state["v"][k])
+        assert fast[k].dtype == dtype
+    assert fast_state["t"] == state["t"] == 3
+
+
+def test_inplace_form_updates_the_given_arrays(rng):
+    params = {"w": rng.normal(size=(4, 3))}
+    array = params["w"]
+    state = init_adam_state(params)
+    out, out_state = adam_step_inplace(params, {"w": rng.normal(size=(4, 3))}, state, lr=0.1)
+    assert out is params and out_state is state and params["w"] is array
+    assert state["t"] == 1
+
+
+def test_inplace_block_size_is_a_power_of_two_that_fits_in_cache():
+    assert adam_module.BLOCK & (adam_module.BLOCK - 1) == 0
+    assert 4 * adam_module.BLOCK <= 2**20
+
+
+def test_inplace_form_rejects_bad_input(rng):
+    params = {"w": rng.normal(size=(4, 3))}
+    state = init_adam_state(params)
+    with pytest.raises(TypeError, match="state"):
+        adam_step_inplace(params, params, {"t": 0}, lr=0.1)
+    with pytest.raises(TypeError, match=r"grads\['w'\] must be a float ndarray"):
+        adam_step_inplace(params, {"w": params["w"].tolist()}, state, lr=0.1)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        adam_step_inplace({"w": np.asfortranarray(params["w"])}, params, state, lr=0.1)
+    with pytest.raises(ValueError, match="same keys"):
+        adam_step_inplace(params, {"x": params["w"]}, state, lr=0.1)
+    with pytest.raises(ValueError, match="beta1"):
+        adam_step_inplace(params, params, state, lr=0.1, beta1=1.0)

@@ -219,14 +219,14 @@ def test_gamma_of_wrong_shape_is_rejected():
 
 def test_state_without_running_var_is_rejected():
     gamma, beta, _ = init_batchnorm(2)
-    with pytest.raises(TypeError, match="state must be a dict"):
+    with pytest.raises(TypeError, match=r"\bstate must be a dict"):
         batchnorm_forward(np.ones((4, 2)), gamma, beta, {"running_mean": np.zeros(2)})
 
 
 def test_negative_running_var_is_rejected():
     gamma, beta, _ = init_batchnorm(2)
     state = {"running_mean": np.zeros(2), "running_var": np.array([1.0, -1.0])}
-    with pytest.raises(ValueError, match="running_var"):
+    with pytest.raises(ValueError, match=r"\bstate\['running_var'\] must be >= 0"):
         batchnorm_forward(np.ones((4, 2)), gamma, beta, state, training=False)
 
 
@@ -251,7 +251,7 @@ def test_non_positive_eps_is_rejected(eps):
 
 
 def test_backward_with_a_foreign_cache_is_rejected():
-    with pytest.raises(TypeError, match="cache must be the dict returned by batchnorm_forward"):
+    with pytest.raises(TypeError, match=r"\bcache must be the dict returned by batchnorm_forward"):
         batchnorm_backward(np.ones((4, 2)), {"x": np.ones((4, 2))})
 
 
@@ -260,3 +260,55 @@ def test_backward_with_dout_of_other_shape_is_rejected(rng):
     _, cache, _ = batchnorm_forward(rng.normal(size=(4, 2)), gamma, beta, state)
     with pytest.raises(ValueError, match=r"dout must have shape \(4, 2\)"):
         batchnorm_backward(np.ones((2, 4)), cache)
+
+
+def test_default_eps_is_pytorchs_1e_5():
+    """x = [[0], [2]] has mean 1 and biased variance 1: the output is -+1 / sqrt(1 + eps) with eps = 1e-5."""
+    gamma, beta, state = init_batchnorm(1)
+    out, _, _ = batchnorm_forward(np.array([[0.0], [2.0]]), gamma, beta, state)
+    np.testing.assert_allclose(out[:, 0], [-1 / np.sqrt(1 + 1e-5), 1 / np.sqrt(1 + 1e-5)], rtol=1e-14)
+
+
+def test_init_gives_parameters_in_the_requested_dtype():
+    gamma, beta, state = init_batchnorm(3, np.float32)
+    assert gamma.dtype == beta.dtype == np.float32
+    assert state["running_mean"].dtype == state["running_var"].dtype == np.float32
+
+
+def test_evaluation_mode_keeps_float32(rng):
+    """No silent upcast in evaluation mode either: float32 in, float32 out and float32 gradients."""
+    gamma, beta, state = init_batchnorm(3, np.float32)
+    x = rng.normal(size=(4, 3)).astype(np.float32)
+    out, cache, _ = batchnorm_forward(x, gamma, beta, state, training=False)
+    dx, dgamma, dbeta = batchnorm_backward(np.ones_like(x), cache)
+    assert out.dtype == dx.dtype == dgamma.dtype == dbeta.dtype == np.float32
+
+
+def test_zero_running_variance_is_allowed():
+    """A feature that was constant during training has running variance 0: eps keeps the division finite."""
+    gamma, beta, _ = init_batchnorm(2)
+    state = {"running_mean": np.array([3.0, 0.0]), "running_var": np.array([0.0, 1.0])}
+    out, _, _ = batchnorm_forward(np.full((2, 2), 3.0), gamma, beta, state, training=False)
+    np.testing.assert_allclose(out[:, 0], 0.0, atol=0)
+
+
+def test_wrong_shapes_and_empty_arrays_are_named():
+    gamma, beta, state = init_batchnorm(2)
+    with pytest.raises(ValueError, match=r"\bbeta must have shape \(2,\)"):
+        batchnorm_forward(np.ones((4, 2)), gamma, np.zeros(3), state)
+    for key in ("running_mean", "running_var"):
+        bad = {**state, key: np.ones(3)}
+        with pytest.raises(ValueError, match=rf"\bstate\['{key}'\] must have shape \(2,\)"):
+            batchnorm_forward(np.ones((4, 2)), gamma, beta, bad)
+    with pytest.raises(ValueError, match=r"\bx must not be empty"):
+        batchnorm_forward(np.ones((0, 2)), gamma, beta, state)
+
+
+def test_type_errors_name_the_type_received():
+    gamma, beta, state = init_batchnorm(2)
+    with pytest.raises(TypeError, match="got float"):
+        init_batchnorm(2.0)
+    with pytest.raises(TypeError, match="momentum must be a number in \\[0, 1\\], got str"):
+        batchnorm_forward(np.ones((4, 2)), gamma, beta, state, momentum="0.1")
+    with pytest.raises(TypeError, match="eps must be a positive number, got str"):
+        batchnorm_forward(np.ones((4, 2)), gamma, beta, state, eps="1e-5")

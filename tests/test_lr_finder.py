@@ -1,5 +1,7 @@
 """Tests of snippets/lr_finder.py: the sweep, smoothing, divergence stop, the suggestion rule, bad input."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -190,20 +192,24 @@ def _trivial(params, batch):
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"lr_min": 0.0}, "0 < lr_min < lr_max"),
     ({"lr_min": 1.0, "lr_max": 0.1}, "0 < lr_min < lr_max"),
+    ({"lr_min": 0.1, "lr_max": 0.1}, "0 < lr_min < lr_max"),
     ({"lr_max": float("inf")}, "0 < lr_min < lr_max"),
     ({"num_steps": 1}, "num_steps must be >= 2"),
     ({"smoothing": 1.0}, r"smoothing must be in \[0, 1\)"),
     ({"smoothing": -0.5}, r"smoothing must be in \[0, 1\)"),
     ({"diverge_factor": 1.0}, "diverge_factor must be a finite number > 1"),
+    ({"diverge_factor": float("inf")}, "diverge_factor must be a finite number > 1"),
 ])
 def test_bad_sweep_arguments_are_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
         lr_range_test({"w": np.zeros(1)}, _trivial, [None], **kwargs)
 
 
-@pytest.mark.parametrize("kwargs", [{"num_steps": 10.0}, {"lr_max": "10"}, {"smoothing": None}])
+@pytest.mark.parametrize("kwargs", [{"num_steps": 10.0}, {"lr_min": "1e-7"}, {"lr_max": "10"},
+                                    {"smoothing": None}, {"diverge_factor": "4"}])
 def test_sweep_arguments_of_wrong_type_are_rejected(kwargs):
-    with pytest.raises(TypeError, match="must be"):
+    (name,) = kwargs
+    with pytest.raises(TypeError, match=rf"\b{name} must be .*, got {type(kwargs[name]).__name__}"):
         lr_range_test({"w": np.zeros(1)}, _trivial, [None], **kwargs)
 
 
@@ -218,12 +224,12 @@ def test_non_finite_params_are_rejected():
 
 
 def test_non_callable_loss_is_rejected():
-    with pytest.raises(TypeError, match="loss_and_grads must be a callable"):
+    with pytest.raises(TypeError, match=r"\bloss_and_grads must be a callable"):
         lr_range_test({"w": np.zeros(1)}, 3.0, [None])
 
 
 def test_empty_batches_are_rejected():
-    with pytest.raises(ValueError, match="batches must yield at least one batch"):
+    with pytest.raises(ValueError, match=r"\bbatches must yield at least one batch"):
         lr_range_test({"w": np.zeros(1)}, _trivial, [])
 
 
@@ -233,7 +239,7 @@ def test_grads_with_other_keys_are_rejected():
 
 
 def test_grads_of_other_shape_are_rejected():
-    with pytest.raises(ValueError, match=r"grads\['w'\] has shape"):
+    with pytest.raises(ValueError, match=r"grads\['w'\] has shape \(2,\)"):
         lr_range_test({"w": np.zeros(1)}, lambda p, b: (1.0, {"w": np.zeros(2)}), [None])
 
 
@@ -243,7 +249,7 @@ def test_non_scalar_loss_is_rejected():
 
 
 def test_suggest_rejects_a_foreign_result():
-    with pytest.raises(TypeError, match="result must be the dict returned by lr_range_test"):
+    with pytest.raises(TypeError, match=r"\bresult must be the dict returned by lr_range_test"):
         suggest_lr([1e-3, 1e-2])
 
 
@@ -264,3 +270,59 @@ def test_suggest_rejects_a_bad_divisor(divisor, error):
     result = {"lrs": np.logspace(-3, 0, 5), "losses": np.ones(5)}
     with pytest.raises(error, match="divisor"):
         suggest_lr(result, divisor=divisor)
+
+
+def test_defaults_sweep_1e7_to_10_in_100_steps_and_stop_above_4_times_the_best():
+    """The documented defaults (fastai's): lr_min=1e-7, lr_max=10, num_steps=100, diverge_factor=4."""
+    result = lr_range_test({"w": np.zeros(1)}, _trivial, [None])
+    assert len(result["lrs"]) == 100
+    np.testing.assert_allclose(result["lrs"][[0, -1]], [1e-7, 10.0], rtol=1e-12)
+    # Without smoothing the smoothed loss is the batch loss: 4.0 is not above 4 x 1.0, 4.1 is.
+    losses = [1.0, 4.0, 4.1, 1.0]
+    result = lr_range_test({"w": np.zeros(1)}, lambda p, b: (b, {"w": np.zeros(1)}), losses, smoothing=0.0)
+    assert result["stopped_early"]
+    np.testing.assert_array_equal(result["raw_losses"], losses[:3])
+
+
+def test_two_steps_sweep_exactly_the_two_bounds():
+    result = lr_range_test({"w": np.zeros(1)}, _trivial, [None], lr_min=0.01, lr_max=1.0, num_steps=2)
+    np.testing.assert_allclose(result["lrs"], [0.01, 1.0], rtol=1e-12)
+
+
+def test_a_diverge_factor_below_two_is_allowed():
+    result = lr_range_test({"w": np.zeros(1)}, _trivial, [None], num_steps=5, diverge_factor=1.5)
+    assert len(result["lrs"]) == 5 and not result["stopped_early"]
+
+
+def test_a_one_element_loss_array_is_a_scalar_loss():
+    """A loss of shape (1,) or (1, 1) (e.g. from a matrix product) is read without NumPy's deprecated
+    array-to-scalar conversion."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = lr_range_test({"w": np.zeros(1)}, lambda p, b: (np.full((1, 1), 2.0), {"w": np.zeros(1)}),
+                               [None], num_steps=3)
+    np.testing.assert_array_equal(result["raw_losses"], [2.0, 2.0, 2.0])
+
+
+def test_params_that_are_not_a_dict_are_rejected():
+    with pytest.raises(TypeError, match=r"\bparams must be a non-empty dict of float arrays, got list"):
+        lr_range_test([np.zeros(1)], _trivial, [None])
+
+
+def test_suggest_rejects_lrs_and_losses_of_different_lengths():
+    with pytest.raises(ValueError, match="equal length"):
+        suggest_lr({"lrs": np.logspace(-3, 0, 5), "losses": np.ones(4)})
+
+
+def test_divisor_one_suggests_the_minimum_itself():
+    result = {"lrs": np.logspace(-3, 0, 4), "losses": np.array([1.0, 0.5, 0.2, 3.0])}
+    assert suggest_lr(result, divisor=1.0) == pytest.approx(0.1, rel=1e-12)
+    with pytest.raises(TypeError, match="divisor must be a number >= 1, got str"):
+        suggest_lr(result, divisor="10")
+
+
+def test_steepest_is_the_steepest_fall_against_log_lr_not_against_the_step_index():
+    """On unevenly spaced learning rates the fall from 1e-2 to 1.1e-2 is the steepest per decade."""
+    result = {"lrs": np.array([1e-4, 1e-3, 1e-2, 1.1e-2, 1e-1]),
+              "losses": np.array([1.0, 0.9, 0.5, 0.45, 0.44])}
+    assert suggest_lr(result, method="steepest") == pytest.approx(1e-2, rel=1e-12)

@@ -11,7 +11,19 @@ window.MathJax = {
   },
   // Only these elements are searched for math (not Material's `ignoreHtmlClass: ".*|"` trick: it
   // also ignores every element inside a notebook's Markdown cell, whose math then stays raw).
-  startup: { elements: [".arithmatex", ".jp-MarkdownOutput"] },
+  startup: {
+    elements: [".arithmatex", ".jp-MarkdownOutput"],
+    // Typeset as soon as MathJax is ready, before the first paint, not at DOMContentLoaded: its script
+    // is at the end of the page, so the math is all there, and the page does not shift after it shows.
+    ready: () => {
+      MathJax.startup.defaultReady();
+      try {
+        MathJax.typeset(MathJax.config.startup.elements);
+      } catch (error) {
+        // A TeX extension must load first: MathJax's own typeset, at DOMContentLoaded, does the rest.
+      }
+    },
+  },
 };
 
 (() => {
