@@ -284,7 +284,7 @@ def test_bad_class_labels_are_rejected(fn):
 
 def test_multi_hot_targets_are_rejected_by_softmax_cross_entropy():
     """Several ones in a row are a multi-label target: the error points to bce_with_logits."""
-    with pytest.raises(ValueError, match="use bce_with_logits"):
+    with pytest.raises(ValueError, match=r"\bprobability labels must sum to 1.*use bce_with_logits"):
         softmax_cross_entropy(np.zeros((1, 3)), np.array([[1.0, 1.0, 0.0]]))
     with pytest.raises(ValueError, match="shape of logits"):
         softmax_cross_entropy_grad(np.zeros((1, 3)), np.array([[1.0, 0.0]]))
@@ -315,3 +315,46 @@ def test_each_loss_names_the_argument_it_rejects():
         bce_with_logits(z, np.array([0.0, 2.0, 1.0]))
     with pytest.raises(ValueError, match="logits must be finite"):
         bce_with_logits_grad(np.array([0.0, np.inf, 1.0]), z)
+
+
+NAMES = {mse: ("y_pred", "y_true"), mse_grad: ("y_pred", "y_true"), bce_with_logits: ("logits", "targets"),
+         bce_with_logits_grad: ("logits", "targets")}
+
+
+@pytest.mark.parametrize("fn", PAIRWISE, ids=lambda f: f.__name__)
+def test_each_pairwise_loss_names_both_arguments(fn):
+    first, second = NAMES[fn]
+    with pytest.raises(TypeError, match=rf"\b{first} must be a float array"):
+        fn(np.zeros(3, int), np.zeros(3))
+    with pytest.raises(TypeError, match=rf"\b{second} must be a float array"):
+        fn(np.zeros(3), np.zeros(3, int))
+
+
+@pytest.mark.parametrize("fn", [softmax_cross_entropy, softmax_cross_entropy_grad])
+def test_softmax_losses_name_the_argument_they_reject(fn):
+    with pytest.raises(TypeError, match=r"\blogits must be a float array"):
+        fn(np.zeros((2, 3), int), np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"\blabels must be finite"):
+        fn(np.zeros((1, 2)), np.array([[np.nan, 1.0]]))
+    with pytest.raises(ValueError, match=r"\blabels must be in \[0, 1\]"):
+        fn(np.zeros((1, 2)), np.array([[1.5, -0.5]]))
+
+
+@pytest.mark.parametrize("label_dtype", [np.float32, np.float64])
+def test_float32_probability_labels_are_accepted_and_do_not_upcast(label_dtype):
+    z = np.array([[1.0, -1.0, 0.5]], np.float32)
+    p = np.array([[0.25, 0.25, 0.5]], label_dtype)
+    assert softmax_cross_entropy_grad(z, p).dtype == np.float32
+    reference = softmax_cross_entropy(z.astype(np.float64), p.astype(np.float64))
+    assert softmax_cross_entropy(z, p) == pytest.approx(reference, rel=1e-6)
+
+
+def test_a_probability_equal_to_the_threshold_is_predicted():
+    """A label is predicted when its probability is *at least* the threshold: logit 0 gives exactly 0.5."""
+    _, predicted = multilabel_predict(np.array([[0.0, -1.0]]), threshold=0.5)
+    np.testing.assert_array_equal(predicted, [[True, False]])
+
+
+def test_threshold_type_error_names_the_type_received():
+    with pytest.raises(TypeError, match="got str"):
+        multilabel_predict(np.zeros((1, 3)), "0.5")
