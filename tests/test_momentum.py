@@ -317,7 +317,7 @@ def test_inplace_block_size_is_a_power_of_two_that_fits_in_cache():
 def test_inplace_form_rejects_bad_input(rng):
     params = _params(rng)
     state = init_momentum_state(params)
-    with pytest.raises(TypeError, match="state"):
+    with pytest.raises(TypeError, match=r"\bstate must be the dict returned by init_momentum_state"):
         momentum_step_inplace(params, params, {"velocity": {}}, lr=0.1)
     with pytest.raises(TypeError, match=r"grads\['W1'\] must be a float ndarray"):
         momentum_step_inplace(params, {**params, "W1": params["W1"].tolist()}, state, lr=0.1)
@@ -327,3 +327,28 @@ def test_inplace_form_rejects_bad_input(rng):
         momentum_step_inplace(params, {"W1": params["W1"]}, state, lr=0.1)
     with pytest.raises(ValueError, match="lr must be >= 0"):
         momentum_step_inplace(params, params, state, lr=-1.0)
+
+
+def test_inplace_form_names_what_it_rejects(rng):
+    params = _params(rng)
+    state = init_momentum_state(params)
+    with pytest.raises(TypeError, match=r"\bparams must be a non-empty dict of float arrays, got list"):
+        momentum_step_inplace([params["W1"]], params, state, lr=0.1)
+    with pytest.raises(TypeError, match=r"\bgrads\['W1'\] must be a float ndarray, got ndarray"):
+        momentum_step_inplace(params, {**params, "W1": np.ones((3, 4), dtype=np.int64)}, state, lr=0.1)
+    bad_velocity = {"step": 0, "velocity": {**state["velocity"], "W1": [0.0]}}
+    with pytest.raises(TypeError, match=r"\bstate\['velocity'\]\['W1'\] must be a float ndarray, got list"):
+        momentum_step_inplace(params, params, bad_velocity, lr=0.1)
+    with pytest.raises(ValueError, match=r"\bgrads must have the same keys"):
+        momentum_step_inplace(params, {"W1": params["W1"]}, state, lr=0.1)
+    other_keys = {"step": 0, "velocity": {"W1": state["velocity"]["W1"]}}
+    with pytest.raises(ValueError, match=r"\bstate\['velocity'\] must have the same keys"):
+        momentum_step_inplace(params, params, other_keys, lr=0.1)
+
+
+@pytest.mark.parametrize("step", [-1, 1.5, True])
+def test_inplace_form_rejects_a_bad_step_count(rng, step):
+    params = _params(rng)
+    state = {**init_momentum_state(params), "step": step}
+    with pytest.raises(ValueError, match=r"state\['step'\] must be an integer >= 0"):
+        momentum_step_inplace(params, params, state, lr=0.1)

@@ -11,8 +11,13 @@
 # see the same mini-batches of 128 (SGD with momentum 0.9), at two learning rates.
 
 # %%
+import base64
+import io
+from html import escape
+
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import HTML, display
 
 from snippets.activations import relu, relu_grad
 from snippets.batchnorm import batchnorm_backward, batchnorm_forward, init_batchnorm
@@ -23,6 +28,16 @@ from snippets.objectives import softmax_cross_entropy, softmax_cross_entropy_gra
 
 plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white", "figure.dpi": 80,
                      "axes.grid": True, "grid.alpha": 0.3})
+
+
+def show(fig, alt):
+    """Display `fig` as a PNG with a description (alt text), then close it so it is not shown twice."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    width = round(fig.get_figwidth() * fig.dpi)
+    display(HTML(f'<img src="data:image/png;base64,{png}" alt="{escape(alt, quote=True)}" width="{width}">'))
 
 
 def spirals(n_per_class, rng, classes=3, noise=0.25):
@@ -132,7 +147,10 @@ for name, losses in runs.items():
 ax.set(xlabel="step (mini-batch)", ylabel="training loss (mean of 5 batches)", ylim=(0, 1.3),
        title="Eight hidden layers, with and without batch normalization: loss against steps")
 ax.legend()
-plt.show()
+show(fig, "Line chart of the training loss (mean of 5 mini-batches, 0 to 1.3) against the step (about 105 "
+          "mini-batches) for the four runs. Batch norm at lr 0.1 falls fastest, close to 0 within 20 steps; "
+          "batch norm at lr 0.01 comes next; the plain network at lr 0.01 falls slowly to about 0.05; the "
+          "plain network at lr 0.1 stays high, jumps up again and again and ends above the top of the chart.")
 
 # %% [markdown]
 # **Answer.** At the small learning rate both versions train, the batch-norm one faster, with a slightly

@@ -13,8 +13,13 @@
 # generator: the numbers on this page are the ones you get.
 
 # %%
+import base64
+import io
+from html import escape
+
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import HTML, display
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
@@ -30,6 +35,16 @@ from snippets.standardization import fit_transform, standardize
 plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white", "figure.dpi": 80,
                      "axes.grid": True, "grid.alpha": 0.3})
 
+
+def show(fig, alt):
+    """Display `fig` as a PNG with a description (alt text), then close it so it is not shown twice."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    width = round(fig.get_figwidth() * fig.dpi)
+    display(HTML(f'<img src="data:image/png;base64,{png}" alt="{escape(alt, quote=True)}" width="{width}">'))
+
 X, y = load_digits(return_X_y=True)
 X = X.astype(np.float64)
 # Hold out 20% as the test set, touched once at the very end; split the rest into train and validation.
@@ -42,7 +57,8 @@ for digit, ax in enumerate(axes):
     ax.imshow(X_train[y_train == digit][0].reshape(8, 8), cmap="gray_r")
     ax.set(xticks=[], yticks=[], title=str(digit))
 fig.suptitle("One training image of each digit (8 × 8 pixels, values 0 to 16)")
-plt.show()
+show(fig, "Ten 8 by 8 grey images in a row, one training image of each digit from 0 to 9, dark strokes on "
+          "white: coarse but recognizable digits.")
 
 # %% [markdown]
 # ## Standardize, with the training statistics only
@@ -88,7 +104,11 @@ ax.axvline(max_lr, color="black", linestyle="--", linewidth=1, label=f"suggestio
 ax.set(xlabel="learning rate (log scale)", ylabel="training loss", ylim=(0, 1.5 * finder["losses"][0]),
        title="Learning-rate range test on the digits")
 ax.legend()
-plt.show()
+show(fig, "Learning-rate range test: training loss against the learning rate on a log scale from 0.0001 "
+          "to 10. The loss of each batch (faint) and the smoothed loss stay near 2.8 up to about 0.001, "
+          "then fall; the smoothed loss reaches its lowest point at a learning rate of "
+          f"{finder['lrs'][np.argmin(finder['losses'])]:.2g} and shoots up just after it. A dashed "
+          f"vertical line marks the suggested peak rate, {max_lr:.2g}, ten times lower.")
 
 # %% [markdown]
 # ## Training: 1cycle, momentum, dropout, L2
@@ -161,7 +181,12 @@ ax_acc.set(xlabel="epoch", ylabel="error rate", ylim=(0, 0.12),
            title="Error rate: train (dashed) vs validation")
 ax_loss.legend(fontsize=8)
 fig.suptitle("Learning curves: the gap between train and validation is the variance")
-plt.show()
+show(fig, "Learning curves over 20 epochs, training dashed and validation solid, without regularization "
+          "(blue) and with dropout and L2 (orange). Left, cross-entropy on a log scale: without "
+          "regularization the training loss falls to about 0.0002 while the validation loss turns up after "
+          "epoch 2 and stays near 0.9; with dropout and L2 the training loss stays near 0.03 and the "
+          "validation loss near 0.13. Right, error rate from 0 to 0.12: both training errors reach 0, the "
+          "validation error ends near 4.5% without regularization and near 3% with it.")
 
 # %% [markdown]
 # ## The test set, once
@@ -200,7 +225,11 @@ for k, index in enumerate(wrong):
     sub.imshow(X_test[index].reshape(8, 8), cmap="gray_r")
     sub.set(xticks=[], yticks=[])
     sub.set_title(f"{y_test[index]} → {predicted[index]}", fontsize=9)
-plt.show()
+mistakes = ", ".join(f"{y_test[index]} as {predicted[index]}" for index in wrong)
+show(fig, f"Left: confusion matrix of the {len(y_test)} test images, true digit (rows) against predicted "
+          "digit (columns), 0 to 9: almost every count lies on the diagonal, between 33 and 37 per digit, "
+          f"and {len(wrong)} images lie off it. Right: those {len(wrong)} misclassified images as 8 by 8 "
+          f"thumbnails, each titled true and predicted digit: {mistakes}.")
 
 # %% [markdown]
 # ## What to try next

@@ -10,8 +10,13 @@
 # The initializers are those of [Weight initialization](../initialization/weight-init.md).
 
 # %%
+import base64
+import io
+from html import escape
+
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import HTML, display
 
 from snippets.initialization import init_params
 from snippets.mlp import mlp_backward, mlp_forward, mlp_loss, mlp_predict
@@ -19,6 +24,16 @@ from snippets.momentum import init_momentum_state, momentum_step
 
 plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white", "figure.dpi": 80,
                      "axes.grid": True, "grid.alpha": 0.3})
+
+
+def show(fig, alt):
+    """Display `fig` as a PNG with a description (alt text), then close it so it is not shown twice."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    width = round(fig.get_figwidth() * fig.dpi)
+    display(HTML(f'<img src="data:image/png;base64,{png}" alt="{escape(alt, quote=True)}" width="{width}">'))
 
 
 def circles(n, rng, noise=0.15):
@@ -81,7 +96,10 @@ for name, (_, losses) in results.items():
     ax.semilogy(losses, label=name)
 ax.set(xlabel="step", ylabel="training loss (log scale)", title="Training loss from three initializations")
 ax.legend()
-plt.show()
+show(fig, "Training loss on a log scale against the step, 0 to 600, for three initializations. The zero "
+          "start stays flat at 0.693 (log 2) from the first step; the large random start begins near 350, "
+          "drops to the same 0.693 within a few steps and stays on top of the zeros line; the He start "
+          "falls from 0.73 to about 0.15 within 50 steps and ends at 0.10.")
 
 # %%
 g1, g2 = np.meshgrid(np.linspace(-1.6, 1.6, 161), np.linspace(-1.6, 1.6, 161))
@@ -94,7 +112,11 @@ for ax, (name, (params, _)) in zip(axes, results.items(), strict=True):
     ax.set(aspect="equal", title=f"{name}: test acc {accuracy(params, X_test, y_test):.2f}")
 fig.suptitle("Decision regions after training (orange: inner circle predicted); "
              "test points: orange inner, blue outer")
-plt.show()
+show(fig, "Three square panels of the plane, -1.6 to 1.6 on both axes, with the test points of the two "
+          "circles (inner circle orange, outer ring blue) over the region each network predicts as inner "
+          "(orange) or outer (blue). Zeros: the whole plane is predicted outer, test accuracy 0.50. Large "
+          "random: everything but a thin strip at the top right is predicted outer, test accuracy 0.50. "
+          "He: a roughly round orange region covers the inner circle, test accuracy 0.92.")
 
 # %% [markdown]
 # ## The symmetry problem, made visible
@@ -123,7 +145,10 @@ for ax, (name, W) in zip(axes, {"constant 0.1 start": W1_constant, "He start": W
     ax.grid(False)
     fig.colorbar(image, ax=ax)
 fig.suptitle("Symmetry: identical columns mean 16 units that all learned the same thing")
-plt.show()
+show(fig, "Two heat maps of the first weight matrix after training, input (0 and 1) against hidden unit (0 "
+          "to 15), blue negative and red positive. Constant 0.1 start: two uniform horizontal bands, every "
+          "column identical, so the 16 units learned exactly the same weights. He start: the colours "
+          "change from column to column, every unit is different.")
 
 # %% [markdown]
 # **Answer.** Zeros never leave the starting point (the ReLUs output 0 and the gradient is zero), and any

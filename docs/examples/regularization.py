@@ -11,8 +11,13 @@
 # 600 steps. The three runs share the same initial weights.
 
 # %%
+import base64
+import io
+from html import escape
+
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import HTML, display
 
 from snippets.adam import adam_step, init_adam_state
 from snippets.initialization import init_params
@@ -21,6 +26,16 @@ from snippets.mlp import mlp_backward, mlp_forward, mlp_predict
 
 plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white", "figure.dpi": 80,
                      "axes.grid": True, "grid.alpha": 0.3})
+
+
+def show(fig, alt):
+    """Display `fig` as a PNG with a description (alt text), then close it so it is not shown twice."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    width = round(fig.get_figwidth() * fig.dpi)
+    display(HTML(f'<img src="data:image/png;base64,{png}" alt="{escape(alt, quote=True)}" width="{width}">'))
 
 
 def moons(n, rng, noise):
@@ -93,7 +108,11 @@ for ax, (name, (_, curve)) in zip(axes, runs.items(), strict=True):
 axes[0].set_ylabel("accuracy")
 axes[0].legend()
 fig.suptitle("Train and test accuracy during training: the gap is the over-fitting")
-plt.show()
+show(fig, "Three panels of accuracy (0.7 to 1) against the training step (0 to 600), train and test. No "
+          "regularization: train accuracy reaches 1.0 by step 100 while test accuracy stays near 0.87, a "
+          "wide gap. L2 with lambda 1: train accuracy about 0.93 to 0.95, test accuracy about 0.90, a "
+          "small gap. Dropout with keep_prob 0.3: both curves wander between 0.80 and 0.90, then end near "
+          "0.93 (train) and 0.90 (test).")
 
 # %%
 g1, g2 = np.meshgrid(np.linspace(-2, 3, 201), np.linspace(-1.6, 2, 145))
@@ -107,7 +126,11 @@ for ax, (name, (params, _)) in zip(axes, runs.items(), strict=True):
                linewidths=0.4)
     ax.set(aspect="equal", title=f"{name}\ntest acc {accuracy(params, X_test, y_test):.3f}")
 fig.suptitle("Decision boundaries with the 60 training points (orange: label 1, blue: label 0)")
-plt.show()
+show(fig, "Three panels of the plane with the 60 training points (orange label 1, blue label 0) and the "
+          "predicted regions split by a black boundary at probability 0.5. No regularization: the boundary "
+          "bends around single noisy points, test accuracy 0.863. L2 with lambda 1 and dropout with "
+          "keep_prob 0.3: smoother boundaries that follow the two half-moons, test accuracy 0.901 and "
+          "0.902.")
 
 # %% [markdown]
 # **Answer.** Unregularized, the network classifies all 60 training points correctly and wraps its

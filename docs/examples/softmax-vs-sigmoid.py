@@ -12,8 +12,13 @@
 # $(0.5, 0.5, 0)$). See [Objective functions](../foundations/objectives.md#math) for the two losses.
 
 # %%
+import base64
+import io
+from html import escape
+
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import HTML, display
 
 from snippets.adam import adam_step, init_adam_state
 from snippets.initialization import init_params
@@ -22,6 +27,16 @@ from snippets.mlp import mlp_backward, mlp_forward, mlp_loss
 plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white", "figure.dpi": 80,
                      "axes.grid": True, "grid.alpha": 0.3})
 LABELS = ["A: x1 > 0", "B: x2 > 0", "C: x1 + x2 < 1.5"]
+
+
+def show(fig, alt):
+    """Display `fig` as a PNG with a description (alt text), then close it so it is not shown twice."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    width = round(fig.get_figwidth() * fig.dpi)
+    display(HTML(f'<img src="data:image/png;base64,{png}" alt="{escape(alt, quote=True)}" width="{width}">'))
 
 
 def make_data(n, rng):
@@ -91,7 +106,13 @@ for row, (name, params) in enumerate((("sigmoid", sigmoid_params), ("softmax", s
         ax.set(aspect="equal", title=f"{name}: P({label})")
 fig.colorbar(image, ax=axes, shrink=0.8, label="predicted probability")
 fig.suptitle("Predicted probability of each label (white line: 0.5); true regions are half-planes")
-plt.show()
+show(fig, "Six maps of the predicted probability (colour bar 0 to 1) over the square -2 to 2 in x1 "
+          "(across) and x2 (up), one column per label (A: x1 > 0, B: x2 > 0, C: x1 + x2 < 1.5), with the "
+          "0.5 contour in white. Top row, sigmoid: each map is close to 1 on its label's half-plane and "
+          "close to 0 elsewhere, and the white line lies on the true boundary. Bottom row, softmax: "
+          "wherever two or three labels are true the probabilities are shared, mostly between 0.3 and 0.6, "
+          "so the white lines wander and miss the true boundaries; a probability reaches 1 only where a "
+          "single label is true, such as C alone in the bottom-left quadrant.")
 
 # %% [markdown]
 # **Answer.** It matters. One sigmoid per label learns each half-plane independently and gets almost
