@@ -279,3 +279,16 @@ def test_main_exits_zero_when_nothing_changed(server, tmp_path, monkeypatch):
     status = check_links.main(["--catalogue", str(catalogue), "--report", str(tmp_path / "r.json"),
                                "--only", "good", "gone", "--timeout", "0.5", "--pass-delay", "0"])
     assert status == 0
+
+
+def test_update_does_not_turn_a_dead_entry_into_moved(tmp_path, server, fake_sleep):
+    catalogue = tmp_path / "resources.yml"
+    entry = "  - id: {id}\n    url: {url}\n    status: {status}\n    checked: null\n"
+    catalogue.write_text("resources:\n" + entry.format(id="old", url=server + "/chain/1", status="dead")
+                         + entry.format(id="new", url=server + "/chain/2", status="ok"), encoding="utf-8")
+    entries = check_links.load_catalogue(catalogue)
+    results = _check(server, fake_sleep, "/chain/1", "/chain/2")
+    assert check_links.update_catalogue(catalogue, results, entries, "2026-11-25") == 1
+    text = catalogue.read_text(encoding="utf-8")
+    assert "status: dead\n    checked: null" in text
+    assert "status: moved\n    checked: 2026-11-25" in text

@@ -235,14 +235,18 @@ def summary(rep):
 def update_catalogue(path, results, entries, today):
     """Rewrite the ``status:`` and ``checked:`` lines of checked entries in place (comments kept).
 
-    Only definite verdicts (ok, moved, dead) change an entry; "unverified" leaves it as it was.
+    Only definite verdicts (ok, moved, dead) change an entry; "unverified" leaves it as it was, and so
+    does "moved" for an entry recorded as dead (the report still lists it).
     Returns the number of entries changed.
     """
     verdict_of = {}
     for entry in entries:
         result = results.get(entry["url"])
-        if result is not None and result.verdict in {"ok", "moved", "dead"}:
-            verdict_of[str(entry["id"])] = result.verdict
+        if result is None or result.verdict not in {"ok", "moved", "dead"}:
+            continue
+        if result.verdict == "moved" and entry.get("status") == "dead":
+            continue  # a dead page that now redirects usually lands on a home page: a person decides
+        verdict_of[str(entry["id"])] = result.verdict
     lines = Path(path).read_text(encoding="utf-8").splitlines(keepends=True)
     current, changed = None, set()
     for i, line in enumerate(lines):
