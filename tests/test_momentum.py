@@ -352,3 +352,12 @@ def test_inplace_form_rejects_a_bad_step_count(rng, step):
     state = {**init_momentum_state(params), "step": step}
     with pytest.raises(ValueError, match=r"state\['step'\] must be an integer >= 0"):
         momentum_step_inplace(params, params, state, lr=0.1)
+
+
+def test_step_names_what_it_rejects(rng):
+    params = _params(rng)
+    state = init_momentum_state(params)
+    with pytest.raises(TypeError, match=r"\bparams\['W1'\] must be a float array"):
+        momentum_step({**params, "W1": np.ones((3, 4), dtype=np.int64)}, params, state, lr=0.1)
+    with pytest.raises(TypeError, match=r"\bstate must be the dict returned by init_momentum_state"):
+        momentum_step(params, params, {"velocity": state["velocity"]}, lr=0.1)
