@@ -7,7 +7,7 @@
 # The data are three interleaved spirals in the plane (900 training points, 900 test points, seeded). The
 # network has eight hidden layers of 32 ReLU units and a softmax output, He-initialized; with batch
 # normalization each hidden layer computes $\mathrm{ReLU}(\mathrm{BN}(A W^\top + b))$
-# ([Batch normalization](../regularization/batch-norm.md)). Both versions start from the same weights and
+# ([Batch normalization](../../regularization/batch-norm/)). Both versions start from the same weights and
 # see the same mini-batches of 128 (SGD with momentum 0.9), at two learning rates.
 
 # %%

@@ -7,7 +7,7 @@
 #
 # The data set is the 1,797 handwritten digits (8 × 8 grey images, 10 classes) that ship inside
 # scikit-learn, so nothing is downloaded. The recipe follows
-# [A training recipe](../start-here/training-recipe.md): standardize the inputs, He initialization,
+# [A training recipe](../../start-here/training-recipe/): standardize the inputs, He initialization,
 # mini-batches, SGD with momentum, a learning-rate range test to pick the peak rate, the 1cycle schedule,
 # dropout and L2. Every random choice comes from a seeded
 # generator: the numbers on this page are the ones you get.
@@ -64,7 +64,7 @@ show(fig, "Ten 8 by 8 grey images in a row, one training image of each digit fro
 # ## Standardize, with the training statistics only
 #
 # `fit_transform` learns each pixel's mean and standard deviation on the training split; the validation
-# and test splits reuse them ([Standardizing inputs](../foundations/standardization.md)). Fitting on all
+# and test splits reuse them ([Standardizing inputs](../../foundations/standardization/)). Fitting on all
 # the data would leak the test set's statistics into training.
 
 # %%
@@ -80,7 +80,7 @@ print(f"{sum(p.size for p in initial.values())} parameters, {LAYERS}")
 # ## Learning-rate range test
 #
 # One short run of plain SGD whose learning rate grows exponentially from $10^{-4}$ to 10, one mini-batch
-# per step, stopping when the loss blows up ([Learning-rate range test](../learning-rate/lr-finder.md)).
+# per step, stopping when the loss blows up ([Learning-rate range test](../../learning-rate/lr-finder/)).
 # `suggest_lr` takes the rate at the lowest smoothed loss divided by 10: the top of the 1cycle schedule.
 
 
@@ -115,7 +115,7 @@ show(fig, "Learning-rate range test: training loss against the learning rate on 
 #
 # Each step takes the learning rate and the momentum from `one_cycle` (the rate warms up from
 # `max_lr / 25` to `max_lr` over the first 30% of the steps while momentum falls from 0.95 to 0.85, then
-# the rate anneals to almost zero; see [Learning-rate schedules](../learning-rate/schedules.md)), computes
+# the rate anneals to almost zero; see [Learning-rate schedules](../../learning-rate/schedules/)), computes
 # the gradients with inverted dropout on the hidden layers, adds the L2 term's gradient, and takes a step
 # of SGD with momentum. After every epoch it records the loss and accuracy on the training and validation
 # splits (without dropout).
@@ -160,7 +160,7 @@ for name, history in (("no regularization", plain_history), ("dropout 0.7 + L2 0
 # ## Reading the learning curves
 #
 # Over-fitting is diagnosed by comparing the two splits
-# ([Diagnosing over-fitting](../regularization/overfitting.md)): a training error near zero with a
+# ([Diagnosing over-fitting](../../regularization/overfitting/)): a training error near zero with a
 # validation error well above it is high *variance*; both errors high would be high *bias*. Without
 # regularization the training loss falls towards zero while the validation loss stops falling after two
 # epochs and then rises: the network memorizes the training images, and its few mistakes on new images
@@ -238,16 +238,16 @@ show(fig, f"Left: confusion matrix of the {len(y_test)} test images, true digit 
 # fight the gap (variance).
 #
 # - **More data, for free**: shift the images by a pixel or add noise
-#   ([Data augmentation](../regularization/data-augmentation.md)); on 8 × 8 images a shift is a large change,
+#   ([Data augmentation](../../regularization/data-augmentation/)); on 8 × 8 images a shift is a large change,
 #   so check it on the validation split.
 # - **Another optimizer**: Adam or AdamW with the same 1cycle schedule
-#   ([Adam and AdamW](../optimization/adam.md)), where the decoupled weight decay replaces L2.
+#   ([Adam and AdamW](../../optimization/adam/)), where the decoupled weight decay replaces L2.
 # - **Average the weights** of the last epochs
-#   ([Stochastic weight averaging](../learning-rate/swa.md)) for a flatter minimum.
-# - **Batch normalization** between the layers ([Batch normalization](../regularization/batch-norm.md)) if
+#   ([Stochastic weight averaging](../../learning-rate/swa/)) for a flatter minimum.
+# - **Batch normalization** between the layers ([Batch normalization](../../regularization/batch-norm/)) if
 #   the network gets deeper.
-# - **If nothing learns**, go down [When a network will not learn](../debugging/not-learning.md) and check
-#   the gradients ([Gradient checking](../debugging/gradient-checking.md)).
+# - **If nothing learns**, go down [When a network will not learn](../../debugging/not-learning/) and check
+#   the gradients ([Gradient checking](../../debugging/gradient-checking/)).
 
 # %% [markdown]
 # **Answer.** Yes: the from-scratch NumPy MLP (64-256-128-10, He initialization, standardized inputs,

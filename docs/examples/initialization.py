@@ -7,7 +7,7 @@
 # The data set is two noisy concentric circles (300 training points, 300 test points, drawn from a seeded
 # random generator). The network is a ReLU MLP with three hidden layers of 16 units and one sigmoid
 # output, trained by full-batch gradient descent with momentum for 600 steps.
-# The initializers are those of [Weight initialization](../initialization/weight-init.md).
+# The initializers are those of [Weight initialization](../../initialization/weight-init/).
 
 # %%
 import base64

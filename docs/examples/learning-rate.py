@@ -5,7 +5,7 @@
 # large, and what does momentum change on a long, narrow valley?
 #
 # The loss is the elongated bowl $L(w) = \tfrac12 (c_1 w_1^2 + c_2 w_2^2)$ of
-# [Gradient descent](../optimization/gradient-descent.md), with curvatures $c = (1, 25)$: 25 times
+# [Gradient descent](../../optimization/gradient-descent/), with curvatures $c = (1, 25)$: 25 times
 # steeper across the valley ($w_2$) than along it ($w_1$). A step multiplies each coordinate by
 # $1 - \eta c_i$, so plain gradient descent converges exactly when $\eta < 2 / \max c = 0.08$. Every
 # run starts from the same point and there is no randomness: the numbers below are the ones you get.
@@ -100,7 +100,7 @@ show(fig, "Loss on a log scale against the step, 0 to 40, for the four learning 
 #
 # With a small learning rate plain gradient descent crawls along the flat direction. Momentum keeps a
 # running sum of past gradients (`momentum_step`, PyTorch's form $v \leftarrow \beta v + g$,
-# $w \leftarrow w - \eta v$, see [Momentum](../optimization/momentum.md)): the components across the
+# $w \leftarrow w - \eta v$, see [Momentum](../../optimization/momentum/)): the components across the
 # valley alternate in sign and cancel, the components along it agree and add up. Same learning rate,
 # same start, same number of steps:
 

@@ -80,9 +80,9 @@ def train(lambd=0.0, keep_prob=1.0, seed=1):
 # ## Three runs
 #
 # L2 adds $\frac{\lambda}{2m}\sum \lVert W \rVert^2$ to the cost
-# ([L2 regularization](../regularization/l2.md)); with Adam this is the coupled "Adam + L2" form, which
+# ([L2 regularization](../../regularization/l2/)); with Adam this is the coupled "Adam + L2" form, which
 # is what the notes describe. Dropout keeps each hidden unit with probability `keep_prob` during training
-# and is switched off at test time ([Dropout](../regularization/dropout.md)). A tiny data set and a wide
+# and is switched off at test time ([Dropout](../../regularization/dropout/)). A tiny data set and a wide
 # network need strong settings: $\lambda = 1$, `keep_prob = 0.3`.
 
 # %%
@@ -137,4 +137,4 @@ show(fig, "Three panels of the plane with the 60 training points (orange label 1
 # boundary around noisy points, at about 86% test accuracy. L2 ($\lambda = 1$) and dropout
 # (`keep_prob = 0.3`) both give up a few training points, draw a smoother boundary and gain about 4 points
 # of test accuracy (about 90%): the gap between train and test accuracy, the signature of over-fitting,
-# shrinks. See [Diagnosing over-fitting](../regularization/overfitting.md) for what to try in which order.
+# shrinks. See [Diagnosing over-fitting](../../regularization/overfitting/) for what to try in which order.

@@ -9,7 +9,7 @@
 # (one hidden layer of 32 ReLUs), same data, same seed, same training (Adam, 600 full-batch steps); only
 # the output layer and its loss differ. The softmax model is trained, as is usual when one misuses it for
 # multi-label data, on the label set normalized to sum to 1 (a point with labels A and B has target
-# $(0.5, 0.5, 0)$). See [Objective functions](../foundations/objectives.md#math) for the two losses.
+# $(0.5, 0.5, 0)$). See [Objective functions](../../foundations/objectives/#math) for the two losses.
 
 # %%
 import base64
