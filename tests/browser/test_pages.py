@@ -96,10 +96,7 @@ def test_math_is_typeset_with_visible_glyphs_on_the_technique_page(crawl, scheme
 
 def test_math_is_typeset_on_every_notebook_page(crawl, example_pages):
     sources = sorted((ROOT / "docs" / "examples").glob("*.py"))
-    if not sources:
-        # Justified skip: no worked example (docs/examples/*.py) exists yet, so there is no notebook
-        # page to check; the test runs as soon as one is added.
-        pytest.skip("no notebook page yet: docs/examples/*.py is empty")
+    assert sources, "no worked example in docs/examples/*.py: the notebook pages cannot be checked"
     assert example_pages, (
         f"docs/examples has {len(sources)} notebooks but the built site has no examples/ page")
     # Every worked example explains its numbers with some math in its Markdown cells.
