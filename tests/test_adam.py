@@ -410,3 +410,76 @@ def test_inplace_form_rejects_bad_input(rng):
         adam_step_inplace(params, {"x": params["w"]}, state, lr=0.1)
     with pytest.raises(ValueError, match="beta1"):
         adam_step_inplace(params, params, state, lr=0.1, beta1=1.0)
+
+
+# --- what the errors name, the in-place form's defaults and checks (mutation testing) --------------
+
+def test_errors_name_the_argument_and_the_type_received(rng):
+    p = {"w": np.ones(2)}
+    with pytest.raises(TypeError, match=r"\blr must be a number, got str"):
+        adam_step(p, {"w": np.ones(2)}, init_adam_state(p), lr="0.001")
+    with pytest.raises(TypeError, match=r"\beps must be a number, got bool"):
+        adam_step(p, {"w": np.ones(2)}, init_adam_state(p), eps=True)
+    with pytest.raises(TypeError, match=r"\bdecoupled must be True or False, got str"):
+        adam_step(p, {"w": np.ones(2)}, init_adam_state(p), decoupled="yes")
+    with pytest.raises(TypeError, match=r"\bparams must be a non-empty dict of float arrays, got list"):
+        init_adam_state([1.0, 2.0])
+    with pytest.raises(TypeError, match=r"\bparams\['w'\] must be a float array"):
+        adam_step({"w": np.arange(2)}, {"w": np.ones(2)}, init_adam_state(p))
+
+
+@pytest.mark.parametrize("step", [adam_step, adam_step_inplace])
+def test_a_malformed_state_error_names_the_keys_it_needs(rng, step):
+    params = {"w": rng.normal(size=(4, 3))}
+    with pytest.raises(TypeError, match=r"\bstate must be the dict returned by init_adam_state or adam_step"):
+        step(params, {"w": params["w"].copy()}, {"t": 0}, lr=0.1)
+    with pytest.raises(TypeError, match=r"\(keys 't', 'm', 'v'\)"):
+        step(params, {"w": params["w"].copy()}, {"t": 0}, lr=0.1)
+
+
+def test_inplace_form_has_the_documented_defaults_of_adam_step(rng):
+    """lr=1e-3, weight_decay=0 and decoupled=False (L2) by default, as adam_step and torch.optim.Adam."""
+    params = {"w": rng.normal(size=(4, 3))}
+    grads = {"w": rng.normal(size=(4, 3))}
+    expected, _ = adam_step(params, grads, init_adam_state(params))
+    fast = {"w": params["w"].copy()}
+    adam_step_inplace(fast, grads, init_adam_state(fast))
+    np.testing.assert_array_equal(fast["w"], expected["w"])
+    expected, _ = adam_step(params, grads, init_adam_state(params), lr=0.1, weight_decay=0.5, decoupled=False)
+    fast = {"w": params["w"].copy()}
+    adam_step_inplace(fast, grads, init_adam_state(fast), lr=0.1, weight_decay=0.5)
+    np.testing.assert_array_equal(fast["w"], expected["w"])
+
+
+def test_inplace_form_names_what_it_rejects(rng):
+    params = {"w": rng.normal(size=(4, 3))}
+    state = init_adam_state(params)
+    grads = {"w": rng.normal(size=(4, 3))}
+    with pytest.raises(TypeError, match=r"\bparams must be a non-empty dict of float arrays, got list"):
+        adam_step_inplace([params["w"]], grads, state)
+    with pytest.raises(TypeError, match=r"\bparams must be a non-empty dict of float arrays, got dict"):
+        adam_step_inplace({}, {}, {"t": 0, "m": {}, "v": {}})
+    with pytest.raises(TypeError, match=r"\bgrads\['w'\] must be a float ndarray, got ndarray"):
+        adam_step_inplace(params, {"w": np.ones((4, 3), dtype=np.int64)}, state)
+    with pytest.raises(TypeError, match=r"\bgrads\['w'\] must be a float ndarray, got list"):
+        adam_step_inplace(params, {"w": grads["w"].tolist()}, state)
+    for moment in ("m", "v"):
+        name = rf"\bstate\['{moment}'\]\['w'\]"
+        bad = {**state, moment: {"w": [0.0]}}
+        with pytest.raises(TypeError, match=name + " must be a float ndarray, got list"):
+            adam_step_inplace(params, grads, bad)
+        bad = {**state, moment: {"w": np.zeros((3, 4))}}
+        with pytest.raises(ValueError, match=name + r" must have shape \(4, 3\)"):
+            adam_step_inplace(params, grads, bad)
+    with pytest.raises(ValueError, match=r"\bgrads\['w'\] must have shape \(4, 3\) and dtype float64"):
+        adam_step_inplace(params, {"w": np.ones(6)}, state)
+    with pytest.raises(ValueError, match=r"\bgrads\['w'\] must have shape \(4, 3\) and dtype float64"):
+        adam_step_inplace(params, {"w": grads["w"].astype(np.float32)}, state)
+
+
+@pytest.mark.parametrize("t", [-1, 1.5, True])
+def test_inplace_form_rejects_a_bad_step_count(rng, t):
+    params = {"w": rng.normal(size=(4, 3))}
+    state = {**init_adam_state(params), "t": t}
+    with pytest.raises(ValueError, match=r"\bstate\['t'\] must be an integer >= 0"):
+        adam_step_inplace(params, {"w": np.ones((4, 3))}, state)

@@ -1,7 +1,7 @@
 // Keyboard access to regions that scroll sideways (axe-core: scrollable-region-focusable): wide tables,
 // which Material wraps in .md-typeset__scrollwrap, wide display math, and notebook code cells. Material
-// does the same for its own code blocks. Runs for each page once Material has mounted it, and again
-// once MathJax has typeset it (math is as wide as it is only then).
+// does the same for its own code blocks. Runs for each page once Material has mounted it (the math is
+// typeset at build time, so it is as wide as it will be).
 (() => {
   const SCROLLABLE = ".md-typeset__scrollwrap, .md-typeset div.arithmatex, .jupyter-wrapper .highlight-ipynb";
   const focusScrollable = () => {
@@ -11,12 +11,7 @@
       }
     }
   };
-  const onPage = () => {
-    focusScrollable();
-    if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-      MathJax.startup.promise.then(focusScrollable);
-    }
-  };
+  const onPage = focusScrollable;
   if (typeof document$ !== "undefined") {
     document$.subscribe(onPage);
   } else {

@@ -129,18 +129,10 @@ def _axe_script() -> str:
     return (Path(next(iter(spec.submodule_search_locations))) / "axe.min.js").read_text(encoding="utf-8")
 
 
-# Runs in the page once it has loaded: waits for MathJax (if the page has math) and for fonts, then
-# reports figures and math. Raw TeX is looked for in the text a reader sees, outside code and math.
+# Runs in the page once it has loaded: waits for fonts, then reports figures and math (typeset at build
+# time: no page loads MathJax). Raw TeX is looked for in the text a reader sees, outside code and math.
 _INSPECT = """async () => {
   const article = document.querySelector("article") || document.body;
-  const mathCells = [...article.querySelectorAll(".arithmatex, .jp-MarkdownOutput")];
-  if (mathCells.some((cell) => /\\$|\\\\\\(|\\\\\\[/.test(cell.textContent))) {
-    // MathJax is loaded on demand by javascripts/mathjax-config.js: give it 10 s to arrive.
-    for (let i = 0; i < 100 && !(window.MathJax && MathJax.startup && MathJax.startup.promise); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  if (window.MathJax && MathJax.startup && MathJax.startup.promise) { await MathJax.startup.promise; }
   await document.fonts.ready;
   // Figures load lazily (docs/hooks/page_fixes.py): load every one now, the hidden one of each pair too.
   const imgs = [...article.querySelectorAll("img")];
@@ -159,6 +151,7 @@ _INSPECT = """async () => {
   return {
     images,
     math: {
+      mathjaxScripts: [...document.scripts].filter((s) => /mathjax/i.test(s.src + s.textContent)).length,
       sources: article.querySelectorAll(".arithmatex").length,
       containers: containers.length,
       glyphs: glyphs.length,

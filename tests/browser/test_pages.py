@@ -86,6 +86,8 @@ def _assert_math_typeset(record) -> None:
     assert math["glyphs"] > 0 and math["blankGlyphs"] == 0, (
         f"{where}: {math['blankGlyphs']} of {math['glyphs']} MathJax glyphs have no CSS glyph (blank math)")
     assert not raw_tex(math["text"]), f"{where}: raw TeX visible: {raw_tex(math['text'])}"
+    # Typeset at build time (docs/hooks/mathjax.py): the page must not need MathJax's 1.1 MB script.
+    assert math["mathjaxScripts"] == 0, f"{where}: loads MathJax's script although its math is typeset"
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -41,7 +41,7 @@ def _build(project: Path, site_dir: Path) -> subprocess.CompletedProcess:
 def test_strict_build_produces_every_page(built_site):
     assert (built_site / "index.html").is_file()
     assert (built_site / "regularization" / "dropout" / "index.html").is_file()
-    assert (built_site / "assets" / "mathjax" / "tex-chtml.js").is_file()
+    assert (built_site / "assets" / "mathjax" / "woff-v2" / "MathJax_Main-Regular.woff").is_file()
 
 
 def test_no_internal_link_or_anchor_is_broken(built_site):
