@@ -211,15 +211,15 @@ def _check_positive_int(value, name):
         raise ValueError(f"{name} must be an integer >= 1, got {value}")
 
 
-def _check_number(value, name, *, low=None, low_open=False, high=None):
+def _check_number(value, name, *, low, low_open=False, high=None):
+    """Every number here has a lower bound; ``high=None`` means no upper bound."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     value = float(value)
-    lo = "-inf" if low is None else f"{low}"
     hi = "inf" if high is None else f"{high}"
-    bounds = f"{'(' if low_open or low is None else '['}{lo}, {hi}{']' if high is not None else ')'}"
+    bounds = f"{'(' if low_open else '['}{low}, {hi}{']' if high is not None else ')'}"
     ok = math.isfinite(value)
-    ok = ok and (low is None or (value > low if low_open else value >= low))
+    ok = ok and (value > low if low_open else value >= low)
     ok = ok and (high is None or value <= high)
     if not ok:
         raise ValueError(f"{name} must be a finite number in {bounds}, got {value}")

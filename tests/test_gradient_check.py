@@ -302,3 +302,71 @@ def test_relative_error_of_mismatched_inputs_is_rejected():
         relative_error({"w": np.ones(3)}, np.ones(3))
     with pytest.raises(TypeError, match="grad_num must be a float"):
         relative_error(np.ones(3), np.arange(3))
+
+
+# Boundaries and what the errors name (mutation testing) ------------------------------------------
+
+def _cubic(p):
+    return float(np.sum(p["w"] ** 3))
+
+
+@pytest.mark.parametrize("eps", [1.0, 1.5])
+def test_eps_of_one_or_more_is_rejected(eps):
+    """The documented range is (0, 1), open at 1."""
+    with pytest.raises(ValueError, match=r"\beps must be a number in \(0, 1\)"):
+        numerical_gradient(_cubic, {"w": np.ones(2)}, eps=eps)
+
+
+@pytest.mark.parametrize("threshold", [1.0, 1.5, "1e-7", None])
+def test_threshold_outside_the_open_unit_interval_is_rejected(threshold):
+    params = {"w": np.ones(2)}
+    with pytest.raises(ValueError, match=r"\bthreshold must be a number in \(0, 1\)"):
+        gradient_check(_cubic, params, {"w": 3 * params["w"] ** 2}, threshold=threshold)
+
+
+def test_an_error_equal_to_the_threshold_passes(rng):
+    """passed is error <= threshold, as documented: the boundary itself passes."""
+    params = {"w": rng.normal(size=3)}
+    grads = {"w": 3 * params["w"] ** 2 + 1e-3}  # off by a little: 0 < error < 1
+    error, _ = gradient_check(_cubic, params, grads)
+    assert 0 < error < 1
+    assert gradient_check(_cubic, params, grads, threshold=error) == (error, True)
+    assert gradient_check(_cubic, params, grads, threshold=error / 2) == (error, False)
+
+
+def test_gradient_check_uses_the_eps_it_is_given(rng):
+    """The centred difference of w**3 is 3 w**2 + eps**2: at eps = 0.01 the error is that of eps = 0.01."""
+    params = {"w": rng.normal(size=3)}
+    grads = {"w": 3 * params["w"] ** 2}
+    error, passed = gradient_check(_cubic, params, grads, eps=1e-2)
+    assert error == relative_error(grads, numerical_gradient(_cubic, params, eps=1e-2))
+    assert error > 1e-6 and not passed
+    assert gradient_check(_cubic, params, grads)[1]  # the default eps = 1e-7 passes
+
+
+def test_errors_name_the_argument_and_what_it_received():
+    with pytest.raises(TypeError, match=r"\bparams must be a non-empty dict of arrays, got list"):
+        params_to_vector([np.ones(2)])
+    with pytest.raises(TypeError, match=r"\bparams\['w'\] must be a float32 or float64 array, got dtype int"):
+        numerical_gradient(_cubic, {"w": np.arange(3)})
+    with pytest.raises(TypeError, match=r"\bneeds float64 params, got float32.*\.astype\(np\.float64\)"):
+        numerical_gradient(_cubic, {"w": np.ones(3, np.float32)})
+    with pytest.raises(TypeError, match=r"\bgrad must be a float32 or float64 array, got dtype int64"):
+        relative_error(np.arange(3), np.ones(3))
+    params = {"w": np.ones(3), "v": np.ones(2)}
+    received = r"got \[\('w', \(2,\)\), \('v', \(2,\)\)\]"
+    with pytest.raises(ValueError, match=r"\bgrads must have the same keys .* " + received):
+        gradient_check(_cubic, params, {"w": np.ones(2), "v": np.ones(2)})
+
+
+def test_relative_error_names_the_keys_that_differ(rng):
+    g = rng.normal(size=3)
+    with pytest.raises(ValueError, match=r"\bgrad and grad_num must be dicts with the same keys,"
+                       r" got \['a'\] and \['b'\]"):
+        relative_error({"a": g}, {"b": g})
+    with pytest.raises(ValueError, match=r"\bsame keys, got \['a'\] and ndarray"):
+        relative_error({"a": g}, g)
+    with pytest.raises(ValueError, match=r"\bsame keys, got ndarray and \['a'\]"):
+        relative_error(g, {"a": g})
+    with pytest.raises(ValueError, match=r"\bsame keys, got \['a'\] and float"):  # a scalar is a 0-d array
+        relative_error({"a": g}, 1.0)

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from snippets.mlp import mlp_backward, mlp_forward, mlp_loss, mlp_predict
-from tests.helpers import make_data, make_params
+from tests.helpers import SIZES, make_data, make_params
 
 
 def finite_differences(loss_of_params, params, eps=1e-6):
@@ -306,3 +306,133 @@ def test_cache_from_another_output_or_network_is_rejected(rng):
         mlp_backward(small, cache, Y)
     with pytest.raises(TypeError, match="cache must be the dict"):
         mlp_backward(params, [cache], Y)
+
+
+# What the checks catch and what the errors name (mutation testing) ---------------------------------
+
+@pytest.mark.parametrize("key", ["A0", "A1", "A2", "A3", "Z1", "Z2", "Z3", "D1", "D2", "output", "keep_prob"])
+def test_an_incomplete_cache_is_rejected_naming_the_missing_key(rng, key):
+    params = make_params(rng)
+    X, Y = make_data(rng)
+    _, cache = mlp_forward(params, X)
+    del cache[key]
+    with pytest.raises(ValueError, match=rf"\bcache does not come from mlp_forward with these params "
+                                         rf"\(missing \['{key}'\]\)"):
+        mlp_backward(params, cache, Y)
+
+
+def test_a_cache_from_a_network_one_layer_deeper_is_rejected(rng):
+    """The first two layers of a three-layer network match the cache's Z1 and Z2; its Z3 gives it away."""
+    params = make_params(rng)
+    X, Y = make_data(rng)
+    _, cache = mlp_forward(params, X)
+    first_two = {k: params[k] for k in ("W1", "b1", "W2", "b2")}
+    with pytest.raises(ValueError, match=r"\bcache does not come from mlp_forward"):
+        mlp_backward(first_two, cache, rng.dirichlet(np.ones(5), size=7))
+
+
+@pytest.mark.parametrize("layer", [1, 2, 3])
+def test_a_cache_from_a_network_of_other_widths_is_rejected(rng, layer):
+    """Widths that differ at one layer only: the check names that layer."""
+    sizes = list(SIZES)
+    X, Y = make_data(rng)
+    _, cache = mlp_forward(make_params(rng), X)
+    sizes[layer] += 2
+    other = make_params(rng, sizes=sizes)
+    with pytest.raises(ValueError, match=rf"\bcache\['Z{layer}'\] does not match params\['W{layer}'\]"):
+        mlp_backward(other, cache, Y)
+
+
+def test_errors_name_what_they_received(rng):
+    params = make_params(rng)
+    X, Y = make_data(rng)
+    with pytest.raises(TypeError, match=r"\bcache must be the dict returned by mlp_forward, got list"):
+        mlp_backward(params, [mlp_forward(params, X)[1]], Y)
+    with pytest.raises(TypeError, match=r"\brng must be a numpy.random.Generator .* got int"):
+        mlp_forward(params, X, keep_prob=0.5, rng=42)
+    with pytest.raises(TypeError, match=r"\bout must be a float32 or float64 array"):
+        mlp_loss(np.ones((2, 2), dtype=np.int64), np.eye(2))
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5])
+def test_probabilities_outside_the_unit_interval_are_rejected(value):
+    """One entry out of range, below 0 or above 1 (the other entries are valid)."""
+    out = np.array([[0.5, 0.5], [value, 0.5]])
+    with pytest.raises(ValueError, match=r"\bout must hold probabilities in \[0, 1\]"):
+        mlp_loss(out, np.eye(2))
+
+
+@pytest.mark.parametrize("output", ["softmax", "sigmoid"])
+def test_targets_outside_the_unit_interval_are_rejected(output):
+    out = np.full((1, 2), 0.5)
+    with pytest.raises(ValueError, match=r"\bY must hold targets in \[0, 1\]"):
+        mlp_loss(out, np.array([[-0.5, 1.5]]), output=output)
+    with pytest.raises(ValueError, match=r"\bY must hold targets in \[0, 1\]"):
+        mlp_loss(out, np.array([[-0.5, 1.0]]), output="sigmoid")
+
+
+def test_softmax_targets_with_two_labels_on_are_rejected_with_the_hint():
+    """A row that sums to 2 is multi-label: softmax refuses it and points to sigmoid."""
+    out = np.full((2, 3), 1 / 3)
+    Y = np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]])
+    with pytest.raises(ValueError, match=r'\bY rows must sum to 1 for output="softmax".*'
+                                         r'use output="sigmoid" for multi-label targets'):
+        mlp_loss(out, Y)
+    assert np.isfinite(mlp_loss(out, Y, output="sigmoid"))
+
+
+def test_float32_saturated_output_is_clipped_at_float32s_smallest_normal():
+    """The documented clip is the output dtype's smallest normal number: -log(tiny32) = 87.3, not 708."""
+    out = np.array([[1.0, 0.0]], dtype=np.float32)
+    expected = -np.log(np.finfo(np.float32).tiny)
+    assert mlp_loss(out, np.array([[0.0, 1.0]], dtype=np.float32)) == pytest.approx(expected, rel=1e-6)
+
+
+def test_predict_returns_integers_and_a_probability_of_exactly_one_half_is_label_zero(rng):
+    """Documented: 1 where the probability *exceeds* 0.5. A zero output layer gives exactly 0.5."""
+    params = make_params(rng)
+    params["W3"] = np.zeros_like(params["W3"])
+    params["b3"] = np.zeros_like(params["b3"])
+    X, _ = make_data(rng)
+    probs, _ = mlp_forward(params, X, output="sigmoid")
+    assert np.all(probs == 0.5)
+    labels = mlp_predict(params, X, output="sigmoid")
+    assert np.issubdtype(labels.dtype, np.integer)
+    assert not labels.any()
+    assert np.issubdtype(mlp_predict(params, X).dtype, np.integer)
+
+
+def test_params_errors_name_the_layer_and_the_expected_shape(rng):
+    X, _ = make_data(rng)
+    params = make_params(rng)
+    expected = r"\bparams must be a non-empty dict \{'W1', 'b1', \.\.\.\}, got list"
+    with pytest.raises(TypeError, match=expected):
+        mlp_forward([params["W1"]], X)
+    renamed = {("c2" if k == "b2" else k): v for k, v in params.items()}  # an even number of keys
+    with pytest.raises(ValueError, match=r"\bparams keys must be W1, b1, \.\.\., WL, bL"):
+        mlp_forward(renamed, X)
+    short_bias = {**params, "b1": params["b1"][:-1]}
+    with pytest.raises(ValueError, match=r"\bparams\['b1'\] must have shape \(6,\) to match params\['W1'\] "
+                                         r"of shape \(6, 4\), got \(5,\)"):
+        mlp_forward(short_bias, X)
+    wrong_n_in = {**params, "W2": rng.normal(size=(5, 7))}  # layer 1 has 6 outputs
+    with pytest.raises(ValueError, match=r"\bparams\['W2'\] has shape \(5, 7\): its n_in must equal the 6 "
+                                         r"outputs of layer 1"):
+        mlp_forward(wrong_n_in, X)
+
+
+def test_input_and_keep_prob_errors_name_the_argument(rng):
+    params = make_params(rng)
+    with pytest.raises(TypeError, match=r"\bX must be a float32 or float64 array"):
+        mlp_forward(params, np.ones((2, 4), dtype=np.int64))
+    with pytest.raises(TypeError, match=r"\bkeep_prob must be a number in \(0, 1\], got str"):
+        mlp_forward(params, np.ones((2, 4)), keep_prob="0.5", rng=rng)
+
+
+def test_float32_dropout_mask_is_drawn_in_float32(rng):
+    """As dropout.py: uniforms drawn in the input's precision, so a float32 pass draws float32 numbers."""
+    params = make_params(rng, dtype=np.float32)
+    X, _ = make_data(rng, dtype=np.float32)
+    _, cache = mlp_forward(params, X, keep_prob=0.6, rng=np.random.default_rng(3))
+    expected = np.random.default_rng(3).random(cache["Z1"].shape, dtype=np.float32) < 0.6
+    np.testing.assert_array_equal(cache["D1"], expected)

@@ -361,3 +361,62 @@ def test_step_names_what_it_rejects(rng):
         momentum_step({**params, "W1": np.ones((3, 4), dtype=np.int64)}, params, state, lr=0.1)
     with pytest.raises(TypeError, match=r"\bstate must be the dict returned by init_momentum_state"):
         momentum_step(params, params, {"velocity": state["velocity"]}, lr=0.1)
+
+
+# --- boundaries and what the errors name (mutation testing) ---------------------------------------
+
+def test_init_names_what_it_rejects():
+    with pytest.raises(TypeError, match=r"\bparams must be a non-empty dict of float arrays, got list"):
+        init_momentum_state([np.ones(3)])
+    with pytest.raises(TypeError, match=r"\bparams\['W1'\] must be a float array \(float32 or float64\), "
+                                        r"got dtype int64"):
+        init_momentum_state({"W1": np.ones(3, dtype=np.int64)})
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"lr": "0.1"}, TypeError, r"\blr must be a number, got str"),
+    ({"lr": 0.1, "beta": "0.9"}, TypeError, r"\bbeta must be a number, got str"),
+    ({"lr": 0.1, "beta": float("nan")}, ValueError, r"\bbeta must be finite"),
+    ({"lr": 0.1, "dampening": "0"}, TypeError, r"\bdampening must be a number, got str"),
+    ({"lr": 0.1, "dampening": float("inf")}, ValueError, r"\bdampening must be finite"),
+    ({"lr": 0.1, "nesterov": 1}, TypeError, r"\bnesterov must be True or False, got int"),
+    ({"lr": 0.1, "form": "ema", "nesterov": True}, ValueError,
+     r"\bdampening and nesterov apply to form='pytorch' only"),
+    ({"lr": 0.1, "nesterov": True, "beta": 0.0}, ValueError, r"\bnesterov needs beta > 0 and dampening = 0"),
+])
+def test_hyperparameter_errors_name_the_argument(rng, kwargs, error, message):
+    params = _params(rng)
+    with pytest.raises(error, match=message):
+        momentum_step(params, _params(rng), init_momentum_state(params), **kwargs)
+
+
+def test_the_edges_of_the_documented_ranges_are_accepted(rng):
+    """lr = 0 (no move) and dampening = 1 (from the second step on, v = beta * v) are inside the ranges."""
+    params, g = {"w": rng.normal(size=5)}, {"w": rng.normal(size=5)}
+    new, state = momentum_step(params, g, init_momentum_state(params), lr=0.0)
+    np.testing.assert_array_equal(new["w"], params["w"])
+    _, state = momentum_step(params, g, state, lr=0.1, beta=0.9, dampening=1.0)
+    np.testing.assert_allclose(state["velocity"]["w"], 0.9 * g["w"], rtol=1e-15)
+
+
+@pytest.mark.parametrize("step", [-1, 1.5, True])
+def test_step_rejects_a_bad_step_count(rng, step):
+    params = _params(rng)
+    state = {**init_momentum_state(params), "step": step}
+    with pytest.raises(ValueError, match=r"\bstate\['step'\] must be an integer >= 0"):
+        momentum_step(params, params, state, lr=0.1)
+
+
+def test_step_names_the_velocity_it_rejects(rng):
+    params = _params(rng)
+    state = init_momentum_state(params)
+    bad = {**state, "velocity": {**state["velocity"], "b1": np.array([0.0, np.nan, 0.0])}}
+    with pytest.raises(ValueError, match=r"\bstate\['velocity'\]\['b1'\] must be finite"):
+        momentum_step(params, params, bad, lr=0.1)
+    bad = {**state, "velocity": {**state["velocity"], "b1": np.zeros(4)}}
+    with pytest.raises(ValueError, match=r"\bstate\['velocity'\]\['b1'\] has shape \(4,\), "
+                                         r"params\['b1'\] has \(3,\)"):
+        momentum_step(params, params, bad, lr=0.1)
+    bad = {**state, "velocity": {**state["velocity"], "b1": np.zeros(3, np.float32)}}
+    with pytest.raises(TypeError, match=r"\bstate\['velocity'\]\['b1'\] has dtype float32"):
+        momentum_step(params, params, bad, lr=0.1)

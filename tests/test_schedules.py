@@ -315,3 +315,40 @@ def test_sgdr_bad_arguments_are_rejected(kwargs, error, message):
 def test_one_cycle_bad_arguments_are_rejected(step, kwargs, error, message):
     with pytest.raises(error, match=message):
         one_cycle(step, **kwargs)
+
+
+def test_one_cycle_errors_on_the_value_one_name_the_argument():
+    """pct_start = 1 and max_momentum = 1 pass the number check but not the open upper bound."""
+    with pytest.raises(ValueError, match=r"\bpct_start must be in \(0, 1\), got 1.0"):
+        one_cycle(0, total_steps=50, max_lr=0.1, pct_start=1.0)
+    with pytest.raises(ValueError, match=r"\bmax_momentum must be in \[0, 1\), got 1.0"):
+        one_cycle(0, total_steps=50, max_lr=0.1, max_momentum=1.0)
+
+
+def test_the_edges_of_the_documented_ranges_are_accepted():
+    assert step_decay(5, lr0=0.0, drop=1.0, every=1) == 0.0
+    assert sgdr(3, lr_max=0.0, T_0=1) == 0.0  # lr_max = eta_min = 0
+    # div_factor = final_div_factor = 1: the rate stays at max_lr; base = max momentum = 0: momentum stays 0.
+    for k in range(10):
+        assert one_cycle(k, total_steps=10, max_lr=0.5, div_factor=1.0, final_div_factor=1.0,
+                         base_momentum=0.0, max_momentum=0.0) == pytest.approx((0.5, 0.0), rel=1e-12)
+
+
+def test_errors_name_the_type_received():
+    """A wrong type is named in the message, so the caller sees what was passed."""
+    with pytest.raises(TypeError, match=r"\bthree_phase must be True or False, got str"):
+        one_cycle(0, total_steps=50, max_lr=0.1, three_phase="yes")
+    with pytest.raises(TypeError, match=r"\bcycle_momentum must be True or False, got int"):
+        one_cycle(0, total_steps=50, max_lr=0.1, cycle_momentum=1)
+    with pytest.raises(TypeError, match=r"\bstep must be an integer >= 0, got float"):
+        sgdr(1.0, lr_max=0.1, T_0=5)
+    with pytest.raises(TypeError, match=r"\bT_0 must be an integer >= 1, got float"):
+        sgdr(3, lr_max=0.1, T_0=5.0)
+    with pytest.raises(TypeError, match=r"\blr0 must be a number, got str"):
+        step_decay(3, lr0="0.1", drop=0.5, every=3)
+
+
+def test_a_negative_max_momentum_is_rejected_naming_it():
+    """max_momentum's own range [0, 1] is checked, before base_momentum's [0, max_momentum]."""
+    with pytest.raises(ValueError, match=r"\bmax_momentum must be a finite number in \[0.0, 1.0\], got -0.1"):
+        one_cycle(0, total_steps=50, max_lr=0.1, max_momentum=-0.1, base_momentum=0.0)
