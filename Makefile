@@ -57,7 +57,7 @@ chromium:
 # Lighthouse 12.2.3 (through npx, needs Node.js) on the home, a technique and a notebook page.
 lighthouse: $(VENV)/.test chromium
 	$(BIN)/mkdocs build --strict
-	CHROME_PATH=$(CHROMIUM) $(BIN)/python tools/lighthouse.py site
+	CHROME_PATH=$(CHROMIUM) $(BIN)/python tools/lighthouse.py site $(ARGS)
 
 # Not part of `make test`: slow. Results in mutants/ (ignored by git); see README "Test strength".
 bench: $(VENV)/.test
