@@ -20,6 +20,7 @@ page would otherwise show an error in red.
 
 from __future__ import annotations
 
+import atexit
 import html
 import importlib.util
 import re
@@ -114,6 +115,9 @@ def _engine() -> MathJax:
     global _mathjax
     if _mathjax is None:
         _mathjax = MathJax(_es5_dir())
+        # MkDocs calls on_shutdown; this covers anything else (a test, a reloaded config): a V8 left
+        # open until the interpreter is torn down can hang the exit.
+        atexit.register(on_shutdown)
     return _mathjax
 
 

@@ -28,6 +28,12 @@ def fake_render(tex: str, display: bool) -> str:
     return f"[{'D' if display else 'I'}:{tex}]"
 
 
+@pytest.fixture(autouse=True)
+def _close_the_hooks_engine():
+    yield
+    hook.on_shutdown()
+
+
 @pytest.fixture(scope="module")
 def mathjax():
     engine = hook.MathJax(hook._es5_dir())
@@ -110,13 +116,11 @@ def test_bad_tex_fails_the_build_naming_the_page_and_the_tex():
     page = '<html><head></head><body><span class="arithmatex">\\(\\nosuchmacro\\)</span></body></html>'
     with pytest.raises(PluginError, match=r"topic/page\.md: MathJax cannot typeset '\\\\nosuchmacro'"):
         hook.on_post_page(page, page=_page(), config={})
-    hook.on_shutdown()
 
 
 def test_page_with_math_gets_its_stylesheet_with_fonts_relative_to_the_page():
     page = '<html><head></head><body><span class="arithmatex">\\(x\\)</span></body></html>'
     out = hook.on_post_page(page, page=_page(url="a/b/"), config={})
-    hook.on_shutdown()
     style = re.search(r'<style id="mathjax-chtml">(.*?)</style>\n</head>', out, re.S)
     assert style and 'url("../../assets/mathjax/woff-v2/MathJax_Math-Italic.woff")' in style.group(1)
     assert "<mjx-container" in out
