@@ -1,6 +1,13 @@
-"""Test data shared by several test files: a tiny MLP's parameters and a batch for it."""
+"""Shared by several test files: a tiny MLP's parameters and a batch for it, and loading a tool or a
+build hook (tools/*.py, docs/hooks/*.py: scripts, not importable packages) as a module."""
+
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SIZES = [4, 6, 5, 3]  # two hidden layers: the backward pass must chain through both
 
@@ -22,3 +29,12 @@ def make_data(rng, n=7, sizes=SIZES, output="softmax", dtype=np.float64):
     else:
         Y = (rng.random((n, sizes[-1])) < 0.4).astype(dtype)
     return X, Y
+
+
+def load_module(relative_path, name):
+    """The module in ``ROOT / relative_path``, registered as ``name`` (dataclasses look it up by name)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / relative_path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -3,21 +3,17 @@ the snippets, and a quick run produces a complete report. Fast, tiny sizes: it c
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from snippets import adam, batchnorm, dropout, mlp, momentum
+from tests.helpers import load_module
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("bench", ROOT / "tools" / "bench.py")
-bench = importlib.util.module_from_spec(_spec)
-sys.modules["bench"] = bench
-_spec.loader.exec_module(bench)
+bench = load_module("tools/bench.py", "bench")
 
 
 def test_textbook_momentum_is_the_snippets_pytorch_form(rng):
@@ -105,11 +101,7 @@ def test_a_quick_run_writes_a_complete_report(tmp_path, capsys, torch):
 
 
 def _load_hook():
-    path = ROOT / "docs" / "hooks" / "benchmarks.py"
-    spec = importlib.util.spec_from_file_location("benchmarks_hook", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module("docs/hooks/benchmarks.py", "benchmarks_hook")
 
 
 REPORT = {

@@ -20,7 +20,6 @@ Hook checks: markers are replaced, an unknown topic or id fails, a dead link off
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import re
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -28,16 +27,15 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 import yaml
 
+from tests.helpers import load_module
+
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "docs" / "resources.yml"
 SEED = ROOT / "tests" / "data" / "seed-notes.md"
 
 
 def _load_hook():
-    spec = importlib.util.spec_from_file_location("catalogue_hook", ROOT / "docs" / "hooks" / "catalogue.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module("docs/hooks/catalogue.py", "catalogue_hook")
 
 
 hook = _load_hook()

@@ -8,20 +8,17 @@ a dropped connection and a redirect loop.
 from __future__ import annotations
 
 import http.server
-import importlib.util
 import json
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import load_module
+
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("check_links", ROOT / "tools" / "check_links.py")
-check_links = importlib.util.module_from_spec(_spec)
-sys.modules["check_links"] = check_links  # dataclasses look their module up by name
-_spec.loader.exec_module(check_links)
+check_links = load_module("tools/check_links.py", "check_links")
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -346,14 +346,6 @@ def test_inplace_form_names_what_it_rejects(rng):
         momentum_step_inplace(params, params, other_keys, lr=0.1)
 
 
-@pytest.mark.parametrize("step", [-1, 1.5, True])
-def test_inplace_form_rejects_a_bad_step_count(rng, step):
-    params = _params(rng)
-    state = {**init_momentum_state(params), "step": step}
-    with pytest.raises(ValueError, match=r"state\['step'\] must be an integer >= 0"):
-        momentum_step_inplace(params, params, state, lr=0.1)
-
-
 def test_step_names_what_it_rejects(rng):
     params = _params(rng)
     state = init_momentum_state(params)
@@ -399,12 +391,13 @@ def test_the_edges_of_the_documented_ranges_are_accepted(rng):
     np.testing.assert_allclose(state["velocity"]["w"], 0.9 * g["w"], rtol=1e-15)
 
 
+@pytest.mark.parametrize("step_function", [momentum_step, momentum_step_inplace])
 @pytest.mark.parametrize("step", [-1, 1.5, True])
-def test_step_rejects_a_bad_step_count(rng, step):
+def test_both_forms_reject_a_bad_step_count(rng, step_function, step):
     params = _params(rng)
     state = {**init_momentum_state(params), "step": step}
     with pytest.raises(ValueError, match=r"\bstate\['step'\] must be an integer >= 0"):
-        momentum_step(params, params, state, lr=0.1)
+        step_function(params, params, state, lr=0.1)
 
 
 def test_step_names_the_velocity_it_rejects(rng):

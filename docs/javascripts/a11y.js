@@ -11,10 +11,9 @@
       }
     }
   };
-  const onPage = focusScrollable;
   if (typeof document$ !== "undefined") {
-    document$.subscribe(onPage);
+    document$.subscribe(focusScrollable);
   } else {
-    onPage();
+    focusScrollable();
   }
 })();

@@ -76,3 +76,27 @@ def test_copy_button_puts_exactly_the_snippet_section_on_the_clipboard(context, 
     copied = tab.evaluate("navigator.clipboard.readText()")
     assert copied.strip("\n") == expected
     assert copied.count("\n") <= expected.count("\n") + 1, "the copy carries extra blank lines"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_pruned_notebook_css_still_colours_code_and_frames_cells(browser, site_url, example_pages, scheme):
+    """Regression: pruning each stylesheet alone dropped the JupyterLab variables that another sheet's
+    syntax colours use, and notebook code turned plain black (docs/hooks/notebook_pages.py)."""
+    context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+    try:
+        tab = context.new_page()
+        tab.goto(site_url + example_pages[0])
+        styles = tab.evaluate("""() => {
+          const colour = (selector) => { const el = document.querySelector(selector);
+            return el ? getComputedStyle(el).color : null; };
+          const editor = document.querySelector(".jp-InputArea-editor");
+          return {keyword: colour(".highlight-ipynb .kn, .highlight-ipynb .k"),
+                  name: colour(".highlight-ipynb .n"),
+                  editorBackground: editor ? getComputedStyle(editor).backgroundColor : null};
+        }""")
+    finally:
+        context.close()
+    assert styles["keyword"] and styles["name"], f"no highlighted code on {example_pages[0]}: {styles}"
+    assert styles["keyword"] != styles["name"], f"keywords are not coloured: {styles}"
+    assert styles["editorBackground"] not in (None, "rgba(0, 0, 0, 0)"), (
+        f"code cells have no background: {styles}")

@@ -90,7 +90,8 @@ def test_linkchecker_reports_a_broken_link_and_a_missing_anchor(built_site, tmp_
     html = index.read_text(encoding="utf-8")
     html = html.replace(
         "</article>",
-        '<a href="no-such-page/">gone</a> <a href="regularization/dropout/#no-such-anchor">gone</a></article>',
+        '<a href="no-such-page/">gone</a> '
+        '<a href="regularization/dropout/#no-such-anchor">gone</a></article>',
         1,
     )
     index.write_text(html, encoding="utf-8")

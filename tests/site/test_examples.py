@@ -8,7 +8,6 @@ notebook execution cache on the snippets each example imports.
 from __future__ import annotations
 
 import ast
-import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -16,6 +15,8 @@ from pathlib import Path
 import jupytext
 import pytest
 import yaml
+
+from tests.helpers import load_module
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.py"))
@@ -51,10 +52,7 @@ def _nav_paths(node):
 
 
 def _load_hook():
-    spec = importlib.util.spec_from_file_location("notebooks_hook", ROOT / "docs" / "hooks" / "notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module("docs/hooks/notebooks.py", "notebooks_hook")
 
 
 def test_there_are_six_worked_examples():

@@ -3,25 +3,15 @@ and the built pages (no raw TeX, no MathJax script, the glyph CSS and fonts each
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from mkdocs.exceptions import PluginError
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import load_module
 
-
-def _hook():
-    spec = importlib.util.spec_from_file_location("mathjax_hook", ROOT / "docs" / "hooks" / "mathjax.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hook = _hook()
+hook = load_module("docs/hooks/mathjax.py", "mathjax_hook")
 
 
 def fake_render(tex: str, display: bool) -> str:

@@ -4,27 +4,16 @@ images as files, the never-used Mermaid loader gone."""
 from __future__ import annotations
 
 import base64
-import importlib.util
 import re
 import struct
 import zlib
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import load_module
 
-
-def _hook():
-    spec = importlib.util.spec_from_file_location(
-        "notebook_pages_hook", ROOT / "docs" / "hooks" / "notebook_pages.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hook = _hook()
+hook = load_module("docs/hooks/notebook_pages.py", "notebook_pages_hook")
 
 
 def _png(width: int, height: int) -> bytes:
