@@ -54,17 +54,29 @@ def pytest_collection_modifyitems(config, items):
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+# The one build that the site and browser tests share is built as it is published: at a sub-path of
+# another host, with a repository. The browser tests serve it at that same sub-path on 127.0.0.1, so a
+# link or asset that assumes the site sits at a server's root fails there.
+PUBLISHED = {
+    "SITE_URL": "https://example.github.io/dl-field-guide/",
+    "REPO_URL": "https://github.com/example/dl-field-guide",
+}
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
-    """The site built once per test session with ``mkdocs build --strict``; returns its directory."""
+    """The site built once per test session with ``mkdocs build --strict`` as published (PUBLISHED);
+    returns its directory."""
     import pathlib
     import subprocess
     import sys
 
     site_dir = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **PUBLISHED}
+    env.pop("EDIT_URI", None)
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        cwd=ROOT, capture_output=True, text=True, env=env,
     )
     if result.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}")

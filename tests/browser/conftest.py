@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, PUBLISHED
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 INSTALL_HINT = (
@@ -68,19 +68,41 @@ def browser():
         chromium.close()
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class _PagesHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves like GitHub Pages: a missing address gets the site's own 404.html, with status 404."""
+
+    not_found_page: Path | None = None
+
+    def send_error(self, code, message=None, explain=None):
+        if code != 404 or self.not_found_page is None or not self.not_found_page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = self.not_found_page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
         pass
 
 
 @pytest.fixture(scope="session")
-def site_url(built_site):
-    """The built site served on 127.0.0.1 (a free port), from a background thread."""
-    handler = functools.partial(_QuietHandler, directory=str(built_site))
+def site_url(built_site, tmp_path_factory):
+    """The built site served on 127.0.0.1 (a free port) at the sub-path it is published at
+    (tests/conftest.py PUBLISHED), from a background thread. Nothing is served at the root."""
+    sub_path = urlsplit(PUBLISHED["SITE_URL"]).path.strip("/")
+    root = tmp_path_factory.mktemp("server-root")
+    (root / sub_path).symlink_to(built_site, target_is_directory=True)
+    handler = functools.partial(
+        type("Handler", (_PagesHandler,), {"not_found_page": built_site / "404.html"}),
+        directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
+    yield f"http://127.0.0.1:{server.server_port}/{sub_path}/"
     server.shutdown()
     server.server_close()
 
@@ -119,6 +141,7 @@ class PageRecord:
     foreign_requests: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
     images: list[dict] = field(default_factory=list)
+    wide_code: list[dict] = field(default_factory=list)
     math: dict = field(default_factory=dict)
     violations: list[dict] = field(default_factory=list)
 
@@ -145,11 +168,25 @@ _INSPECT = """async () => {
   const prose = article.cloneNode(true);
   const hidden = "pre, code, mjx-container, script, style, .jp-OutputArea, .clipboard-copy-txt";
   prose.querySelectorAll(hidden).forEach((el) => el.remove());
+  // Code boxes that scroll sideways at this viewport (1280 px): in Material's blocks the <code>
+  // inside the <pre> is what scrolls, in notebook cells the <pre> itself.
+  const wideCode = [...article.querySelectorAll("pre")]
+    .filter((pre) => pre.getClientRects().length > 0)
+    .map((pre) => [pre, pre.querySelector(":scope > code") || pre])
+    .filter(([pre, box]) => box.scrollWidth > box.clientWidth + 1 || pre.scrollWidth > pre.clientWidth + 1)
+    .map(([pre, box]) => {
+      const lines = pre.textContent.split("\\n");
+      const longest = lines.reduce((a, b) => (b.length > a.length ? b : a), "");
+      const hidden = Math.max(box.scrollWidth - box.clientWidth, pre.scrollWidth - pre.clientWidth);
+      return {overflow: hidden, width: box.clientWidth, chars: longest.length,
+              line: longest.trim().slice(0, 70)};
+    });
   const containers = [...article.querySelectorAll("mjx-container")];
   const glyphs = [...article.querySelectorAll("mjx-container mjx-c")];
   const blankGlyphs = glyphs.filter((c) => getComputedStyle(c, "::before").content === "none").length;
   return {
     images,
+    wideCode,
     math: {
       mathjaxScripts: [...document.scripts].filter((s) => /mathjax/i.test(s.src + s.textContent)).length,
       sources: article.querySelectorAll(".arithmatex").length,
@@ -221,6 +258,7 @@ class _Lane:
         self.tab.goto(url, wait_until="load")
         found = self.tab.evaluate(_INSPECT)
         self.record.images, self.record.math = found["images"], found["math"]
+        self.record.wide_code = found["wideCode"]
         self.tab.evaluate(axe)
         self.tab.evaluate(_AXE_START, AXE_OPTIONS[self.scheme])
 

@@ -27,18 +27,58 @@ def context(browser):
     context.close()
 
 
+# Budgets for the search, from a measured baseline: Material's worker loads and indexes
+# search_index.json in 0.4-0.7 s after the page's load event, and answers a query in under 1 s,
+# quiet or with both cores busy with two other CPU-bound processes (2 cores, Chromium 156).
+# 30 s is some 40 times that: long enough for a machine much busier than ours, short enough to
+# fail clearly when the worker never answers. The waits return as soon as the page signals.
+SEARCH_READY_MS = 30_000
+SEARCH_RESULT_MS = 30_000
+_SEARCH_READY = """() => {
+  const meta = document.querySelector(".md-search-result__meta");
+  return meta !== null && meta.textContent.trim() !== "Initializing search";
+}"""
+
+
 def test_search_finds_the_dropout_page_from_the_query_dropout(context, site_url):
+    """Regression: typing with ``fill`` after the worker was ready sent no query (Material reads the
+    input on keyup, focus and the worker's ready message, and ``fill`` makes none of them), so on a
+    busy machine the results never came. Wait for the worker's signal, then type key by key."""
     tab = context.new_page()
     tab.goto(site_url)
-    # The search index is built in a web worker: type as a reader does, then wait for its results.
-    tab.locator("label.md-search__icon, .md-search__input").first.click()
-    tab.locator(".md-search__input").fill("dropout")
+    # Material's own sign that the worker has indexed the site: the result list's meta line
+    # changes from "Initializing search" to "Type to start searching".
+    tab.wait_for_function(_SEARCH_READY, timeout=SEARCH_READY_MS)
+    query = tab.locator(".md-search__input")
+    query.click()
+    query.press_sequentially("dropout")
     result = tab.locator(f'.md-search-result__item a[href*="{TECHNIQUE_PAGE}"]').first
-    # Generous: the worker indexes the whole site first, slow on a loaded machine; returns on the result.
-    result.wait_for(state="visible", timeout=60_000)
+    result.wait_for(state="visible", timeout=SEARCH_RESULT_MS)
     result.click()
     tab.wait_for_url(f"**/{TECHNIQUE_PAGE}**")
     assert tab.locator("article h1").inner_text().startswith("Dropout")
+
+
+def test_search_typed_before_the_index_is_ready_still_answers(context, site_url):
+    """A reader may type while the index is still being built: the query is sent once it is ready.
+    The search index is held back until the query is typed, so the order is certain."""
+    release = []
+
+    def hold_index(route):
+        release.append(route)
+
+    tab = context.new_page()
+    tab.route("**/search/search_index.json", hold_index)
+    with tab.expect_request("**/search/search_index.json", timeout=SEARCH_READY_MS):
+        tab.goto(site_url)
+    query = tab.locator(".md-search__input")
+    query.click()
+    query.press_sequentially("dropout")
+    assert len(release) == 1, "the search index request did not reach the route that holds it"
+    assert not tab.evaluate(_SEARCH_READY), "the search was ready before its index was served"
+    release[0].continue_()
+    result = tab.locator(f'.md-search-result__item a[href*="{TECHNIQUE_PAGE}"]').first
+    result.wait_for(state="visible", timeout=SEARCH_READY_MS + SEARCH_RESULT_MS)
 
 
 def _scheme(tab) -> str:
@@ -100,3 +140,19 @@ def test_pruned_notebook_css_still_colours_code_and_frames_cells(browser, site_u
     assert styles["keyword"] != styles["name"], f"keywords are not coloured: {styles}"
     assert styles["editorBackground"] not in (None, "rgba(0, 0, 0, 0)"), (
         f"code cells have no background: {styles}")
+
+
+def test_a_missing_address_gets_the_sites_404_page_with_its_styles(context, site_url):
+    """Served as on GitHub Pages, at the published sub-path: the 404 page's assets use absolute
+    addresses built from site_url, so they must resolve under the sub-path, not the server's root."""
+    tab = context.new_page()
+    failed = []
+    tab.on("response", lambda r: r.status >= 400 and "no-such-page" not in r.url and failed.append(
+        f"{r.url} (HTTP {r.status})"))
+    response = tab.goto(site_url + "no-such-page/")
+    assert response.status == 404
+    tab.wait_for_load_state("networkidle")
+    assert "404" in tab.locator("article h1").inner_text()
+    assert not failed, f"the 404 page's assets failed to load: {failed}"
+    header = tab.evaluate("getComputedStyle(document.querySelector('.md-header')).backgroundColor")
+    assert header not in ("rgba(0, 0, 0, 0)", "transparent"), "the 404 page has no stylesheet"

@@ -115,3 +115,16 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page(crawl):
         if violation["impact"] in {"serious", "critical"}
     ]
     assert not offences, "axe-core violations:\n" + _report(offences)
+
+
+def test_every_code_box_fits_its_lines_without_scrolling_sideways(crawl):
+    """At 1280 px, the width the browser tests use: a line wider than its box hides its end behind a
+    scroll bar. Snippets and notebooks keep lines to 88 characters (pyproject.toml, ruff), and the
+    page's layout gives a code box room for them (docs/stylesheets/extra.css)."""
+    offences = [
+        f"{record.page or '/'}: {code['chars']} characters in a box of {code['width']} px "
+        f"({code['overflow']} px hidden): {code['line']!r}"
+        for (page, scheme), record in crawl.items() if scheme == "light"
+        for code in record.wide_code
+    ]
+    assert not offences, "code boxes that scroll sideways:\n" + _report(offences)

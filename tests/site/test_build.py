@@ -23,7 +23,7 @@ def _copy_project(dest: Path) -> Path:
     dest.mkdir(parents=True)
     for name in ("mkdocs.yml", "pyproject.toml"):
         shutil.copy(ROOT / name, dest / name)
-    for name in ("docs", "snippets", "tests"):  # pages embed sections of snippets and of tests
+    for name in ("docs", "overrides", "snippets", "tests"):  # pages embed snippets and tests
         shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
     # Share the figure and notebook caches: the copy differs only by the broken page under test.
     (ROOT / ".cache").mkdir(exist_ok=True)
