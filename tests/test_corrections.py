@@ -186,3 +186,51 @@ def test_every_page_gives_one_rule_for_choosing_the_learning_rate():
                  "regularization/overfitting.md", "learning-rate/lr-finder.md"):
         text = " ".join((DOCS / page).read_text(encoding="utf-8").split()).lower()
         assert "working range" in text and ("validation" in text or "dev " in text), page
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rows whose guard is a property of the pages themselves
+
+
+def _nav_pages():
+    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    found = []
+
+    def walk(item):
+        if isinstance(item, str) and item.endswith(".md"):
+            found.append(item)
+        elif isinstance(item, dict):
+            for value in item.values():
+                walk(value)
+        elif isinstance(item, list):
+            for value in item:
+                walk(value)
+
+    walk(nav)
+    return found
+
+
+def test_home_page_describes_where_how_this_is_verified_is():
+    """M19: the home page said every page *ends* with "How this is verified". It is the sixth of
+    eight sections of a technique page, and the pages without it are named on the home page."""
+    home = (DOCS / "index.md").read_text(encoding="utf-8")
+    assert "ends with \"How this is verified\"" not in home
+    bullet = re.search(r"- \*\*Checking a claim\*\*:(.*?)\n- \*\*", home, flags=re.DOTALL).group(1)
+    assert '"From the notes" and "Further reading" follow it' in " ".join(bullet.split())
+    linked = set(re.findall(r"\]\(([\w/.-]+\.md)\)", bullet))
+    without = {page for page in _nav_pages() if page != "index.md"
+               and "{ #verified }" not in (DOCS / page).read_text(encoding="utf-8")}
+    assert without == linked, f"pages without the section: {sorted(without)}; named: {sorted(linked)}"
+
+
+def test_newcomers_path_recommends_d2l_and_goodfellow_and_not_the_contested_video():
+    """M21: the newcomer's path names the two anchor books and no longer starts with the video whose
+    author admitted plagiarism in 2019 (it stays in the further reading and the Library)."""
+    page = (DOCS / "library" / "deep-learning-in-general.md").read_text(encoding="utf-8")
+    markers = {m.start(): [i.strip() for i in m.group(1).split(",")]
+               for m in re.finditer(r"<!--\s*resources:\s*([^>]*?)\s*-->", page)}
+    books = page.index("{ #books }")
+    book_ids = next(ids for start, ids in sorted(markers.items()) if start > books)
+    assert {"zhang-d2l-book", "goodfellow-bengio-courville-dlbook"} <= set(book_ids)
+    assert {"zhang-d2l-book", "goodfellow-bengio-courville-dlbook"} <= CATALOGUE_IDS
+    assert all("raval-intro-to-dl-1" not in ids for ids in markers.values())

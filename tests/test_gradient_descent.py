@@ -247,3 +247,28 @@ def test_type_errors_name_the_type_received(rng):
         gd_step(_params(rng), [np.ones(2)], 0.1)
     with pytest.raises(TypeError, match="got str"):
         run_gradient_descent("bowl", np.ones(2), 0.1, 3)
+
+
+def test_early_stopping_on_a_quadratic_acts_like_l2_with_lambda_one_over_lr_steps():
+    """Goodfellow et al. section 7.8: tau steps of gradient descent from w = 0 on a quadratic with
+    minimum w* reach w_i = (1 - (1 - lr c_i)^tau) w*_i; L2 with coefficient a reaches
+    c_i / (c_i + a) w*_i. With a = 1 / (lr tau) the two agree where it matters: directions of low
+    curvature (c << a) stay near the start in both, within 2%; those of high curvature (c >> a) are
+    fitted in both, to 99%; in between they differ by at most 0.21 (overfitting page, M9)."""
+    lr, tau = 0.005, 200
+    a = 1 / (lr * tau)  # 1.0
+    c = np.geomspace(1e-3, 100.0, 41)
+    w_star = np.linspace(1.0, 2.0, c.size)
+
+    def shifted_bowl(w):
+        loss, grad = quadratic_bowl(w - w_star, c)
+        return loss, grad
+
+    path, _ = run_gradient_descent(shifted_bowl, np.zeros(c.size), lr, tau)
+    stopped = path[-1] / w_star
+    ridge = c / (c + a)
+    low, high = c <= a / 100, c >= 100 * a
+    np.testing.assert_allclose(stopped[low], ridge[low], rtol=0.02)
+    assert np.all(stopped[high] > 0.99) and np.all(ridge[high] > 0.99)
+    assert np.max(np.abs(stopped - ridge)) < 0.21
+    np.testing.assert_allclose(stopped, 1 - (1 - lr * c) ** tau, rtol=1e-9)
