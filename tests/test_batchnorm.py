@@ -351,3 +351,24 @@ def test_the_figures_weights_are_far_from_he_and_batch_norm_undoes_it(scale, fac
     ratios = np.array(plain_stds[1:]) / np.array(plain_stds[:-1])
     np.testing.assert_allclose(np.exp(np.log(ratios).mean()), factor, rtol=0.1)
     np.testing.assert_allclose(bn_stds, np.sqrt((1 - 1 / np.pi) / 2), rtol=0.05)
+
+
+@pytest.mark.parametrize("c", [0.1, 3.0, 10.0])
+def test_output_ignores_the_scale_of_the_weights_before_it_and_their_gradient_scales_as_one_over_it(
+        rng, c):
+    """The batch-norm and L2 pages (van Laarhoven 2017): a layer followed by batch norm gives the
+    same output whatever the scale of its weights, BN(x (cW)^T) = BN(x W^T) (exactly as eps -> 0),
+    so L2 cannot make that function smoother; the weights' gradient scales as 1/c, which is why
+    shrinking them raises their effective learning rate."""
+    x = rng.normal(0.5, 1.5, size=(16, 4))
+    W = rng.normal(size=(3, 4))
+    dout = rng.normal(size=(16, 3))
+    gamma, beta, state = init_batchnorm(3)
+    outs, grads = [], []
+    for scale in (1.0, c):
+        out, cache, _ = batchnorm_forward(x @ (scale * W).T, gamma, beta, state, eps=1e-12)
+        dz, _, _ = batchnorm_backward(dout, cache)
+        outs.append(out)
+        grads.append(dz.T @ x)  # dL/dW for Z = x W^T
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(grads[1], grads[0] / c, rtol=1e-8, atol=1e-10)
