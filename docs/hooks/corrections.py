@@ -28,7 +28,7 @@ CATALOGUE = ROOT / "docs" / "resources.yml"
 
 FIELDS = ("date", "id", "page", "said", "says", "source", "test")
 MARKER = re.compile(r"<!--\s*corrections\s*-->")
-ID_PATTERN = re.compile(r"^(?:[SM]\d+|seed-\d+)$")
+ID_PATTERN = re.compile(r"^[A-Za-z]+-?\d+$")
 PAGE_PATTERN = re.compile(r"^(?P<path>[\w./-]+\.md)(?:#(?P<anchor>[\w-]+))?$")
 TEST_PATTERN = re.compile(r"^(?P<file>tests/[\w/]+\.py)::(?P<name>test_\w+)(?:\[[^\]]+\])?$")
 CATALOGUE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
