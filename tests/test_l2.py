@@ -275,3 +275,23 @@ def test_bad_params_of_l2_grads_are_named_params(rng):
     params["W1"] = np.ones((3, 4), dtype=np.int64)
     with pytest.raises(TypeError, match=r"params\['W1'\] must be a float array"):
         l2_grads(params, _params(rng), 0.1, 10)
+
+
+def test_the_momentum_figure_l2_is_about_ten_times_the_decay_and_overshoots_when_strong():
+    """The L2 page's second figure (lr 0.1, beta 0.9, 100 steps, zero data gradient).
+    lambda' = 0.01: plain-SGD L2 equals SGDW, (1 - 0.001)^100 = 0.905; L2 through momentum ends at
+    0.369, within 1% of (1 - lr lambda' / (1 - beta))^100 = 0.366, a decay ten times stronger.
+    lambda' = 0.1: L2 through momentum overshoots zero (minimum about -0.15 near step 35) and
+    oscillates, which no rescaled decay does; SGDW stays positive."""
+    lr, beta = 0.1, 0.9
+    sgdw = _decay_alone_with_momentum(1.0, lr, 0.01, beta, 100, decoupled=True)
+    plain = _decay_alone_with_momentum(1.0, lr, 0.01, 0.0, 100, decoupled=False)
+    l2 = _decay_alone_with_momentum(1.0, lr, 0.01, beta, 100, decoupled=False)
+    np.testing.assert_allclose(plain, sgdw, rtol=1e-13)
+    np.testing.assert_allclose(sgdw[-1], 0.999**100, rtol=1e-12)
+    np.testing.assert_allclose(l2[-1], (1 - lr * 0.01 / (1 - beta)) ** 100, rtol=0.01)
+    strong = _decay_alone_with_momentum(1.0, lr, 0.1, beta, 100, decoupled=False)
+    assert -0.16 < strong.min() < -0.14 and 30 <= np.argmin(strong) + 1 <= 40
+    strong_sgdw = _decay_alone_with_momentum(1.0, lr, 0.1, beta, 100, decoupled=True)
+    assert np.all(strong_sgdw > 0)
+    np.testing.assert_allclose(strong_sgdw[-1], 0.99**100, rtol=1e-12)  # 0.366
