@@ -1,9 +1,11 @@
 """Plain gradient descent, and an elongated quadratic bowl to watch the learning rate at work.
 
 Gradient descent moves every parameter a small step against its gradient: ``w = w - lr * dL/dw``.
-The learning rate ``lr`` sets the step: too small and training crawls, too large and the loss
-oscillates or diverges. On the bowl ``L(w) = 1/2 * sum(c_i * w_i**2)`` each coordinate is multiplied
-by ``1 - lr * c_i`` per step, so the run converges exactly when ``0 < lr < 2 / max(c)``.
+The learning rate ``lr`` sets the step: too small and training crawls, too large and
+it diverges. On the bowl ``L(w) = 1/2 * sum(c_i * w_i**2)`` each coordinate is
+multiplied by ``1 - lr * c_i`` per step, so the run converges exactly when
+``0 < lr < 2 / max(c)``, and then the loss falls at every step, even where the iterate
+flips sign (``lr > 1 / c_i``).
 
 References: Cauchy, "Méthode générale pour la résolution des systèmes d'équations simultanées", 1847;
 Goodfellow, Bengio and Courville, "Deep Learning", MIT Press 2016, sections 4.3 and 8.3.1.

@@ -164,6 +164,56 @@ def test_float32_sigmoid_is_stable_where_float32_exp_overflows():
     np.testing.assert_allclose(s, [0.0, 1.0], atol=1e-30)
 
 
+def test_sigmoid_layer_bound_is_a_quarter_of_the_weight_norm_not_a_quarter(rng):
+    """Backward through a sigmoid layer multiplies the gradient by W^T diag(sigma'(z)).
+    Its norm is at most ||W||_2 / 4 (Pascanu et al. 2013): below 1 when ||W||_2 < 4, but weights
+    of norm above 4 can make the gradient grow, so "at most a quarter" is the sigmoid's factor only."""
+    for scale in (0.5, 1.0, 3.0, 10.0):
+        W = rng.normal(size=(6, 6)) * scale
+        for _ in range(20):
+            z, g = rng.normal(size=6), rng.normal(size=6)
+            back = W.T @ (sigmoid_grad(z) * g)
+            assert np.linalg.norm(back) <= np.linalg.norm(W, 2) / 4 * np.linalg.norm(g) * (1 + 1e-12)
+    W = 12.0 * np.eye(3)  # norm 12 > 4; at z = 0 the factor is exactly 1/4: the gradient triples
+    g = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(W.T @ (sigmoid_grad(np.zeros(3)) * g), 3.0 * g, rtol=1e-15)
+
+
+def _naive_sigmoid(z):
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-z))
+
+
+def test_stable_sigmoid_gains_only_the_band_where_exp_overflows_but_the_result_is_subnormal():
+    """What the two-branch form buys, and what it does not (the page's pitfall).
+
+    float64: exp(-z) overflows for z < -709.78, sigmoid(z) = e^z underflows to 0 below -745.1.
+    Only in between does the stable form give a non-zero value where the textbook form gives 0.
+    float32: the same band is [-103.3, -88.7]. At z = -1000 both give 0, the correctly rounded
+    value, and log(sigmoid(z)) is -inf for both: the remedy for a log is to start from the logit.
+    """
+    from snippets.objectives import bce_with_logits
+
+    with np.errstate(divide="ignore"):
+        z = np.array([-1000.0])
+        assert _naive_sigmoid(z)[0] == sigmoid(z)[0] == 0.0
+        assert np.log(sigmoid(z))[0] == np.log(_naive_sigmoid(z))[0] == -np.inf
+        band = np.array([-744.0, -720.0, -710.0])
+        assert np.all(_naive_sigmoid(band) == 0.0)
+        np.testing.assert_allclose(np.log(sigmoid(band)), band, rtol=1e-2)  # subnormal: ~3 digits
+        outside = np.array([-709.0, -700.0, -50.0])
+        np.testing.assert_allclose(_naive_sigmoid(outside), sigmoid(outside), rtol=1e-12)
+        z32 = np.array([-89.0, -100.0], dtype=np.float32)
+        assert np.all(_naive_sigmoid(z32) == 0.0)
+        s32 = sigmoid(z32)
+        np.testing.assert_allclose(s32[0], 2.2e-39, rtol=0.05)
+        np.testing.assert_allclose(np.log(s32.astype(np.float64)), [-89.0, -100.0], rtol=1e-2)
+        assert sigmoid(np.array([-104.0], dtype=np.float32))[0] == 0.0
+    # log(sigmoid(z)) = -softplus(-z), computed from the logit, is exact: -1000 at z = -1000.
+    loss = bce_with_logits(np.array([[-1000.0]]), np.array([[1.0]]))
+    np.testing.assert_allclose(loss, 1000.0, rtol=1e-15)
+
+
 @given(st.lists(st.floats(-700, 700), min_size=1, max_size=20))
 def test_ranges_hold_for_all_finite_inputs(values):
     z = np.array(values)

@@ -483,3 +483,49 @@ def test_inplace_form_rejects_a_bad_step_count(rng, t):
     state = {**init_adam_state(params), "t": t}
     with pytest.raises(ValueError, match=r"\bstate\['t'\] must be an integer >= 0"):
         adam_step_inplace(params, {"w": np.ones((4, 3))}, state)
+
+
+@pytest.mark.parametrize(("mean", "std"), [(1.0, 0.0), (0.5, 1.0), (0.1, 1.0), (0.02, 1.0)])
+def test_mean_step_is_lr_times_the_gradients_signal_to_noise_ratio(mean, std):
+    """Kingma and Ba, section 2.1: with gradients g = mean + std * noise, Adam's net progress per
+    step is lr * E[g] / sqrt(E[g^2]) (the page's "In short"): lr when the gradients agree, much
+    less near an optimum where they are mostly noise. Single steps still jitter, by about
+    lr * sqrt((1 - beta1) / (1 + beta1)) = 0.23 lr (standard deviation) at beta1 = 0.9."""
+    rng = np.random.default_rng(7)
+    n, lr, burn_in, steps = 2000, 1e-3, 500, 1500
+    params = {"w": np.zeros(n)}
+    state = init_adam_state(params)
+    taken = []
+    for t in range(steps):
+        g = mean + std * rng.normal(size=n)
+        new, state = adam_step(params, {"w": g}, state, lr=lr)
+        if t >= burn_in:
+            taken.append((params["w"] - new["w"]) / lr)
+        params = new
+    taken = np.array(taken)
+    snr = mean / np.sqrt(mean**2 + std**2)
+    np.testing.assert_allclose(taken.mean(), snr, rtol=0.03)
+    if std:
+        jitter = std / np.sqrt(mean**2 + std**2) * np.sqrt(0.1 / 1.9)
+        np.testing.assert_allclose(taken.std(axis=0).mean(), jitter, rtol=0.1)
+
+
+def test_papers_adamw_is_ours_with_weight_decay_divided_by_the_base_rate(rng):
+    """Loshchilov and Hutter, Algorithm 2, line 12: w <- w - eta_t * (alpha * m_hat / (sqrt(v_hat)
+    + eps) + lambda * w). The schedule multiplier eta_t scales the decay too; the difference from
+    PyTorch's AdamW (lr * weight_decay * w) is only that lambda is not multiplied by alpha, so
+    the paper's lambda is PyTorch's weight_decay times alpha."""
+    alpha, lam_paper, b1, b2, eps = 1e-2, 1e-3, 0.9, 0.999, 1e-8
+    multipliers = np.linspace(1.0, 0.2, 12)  # a decaying schedule eta_t
+    w0 = rng.normal(size=5)
+    params, state = {"w": w0.copy()}, init_adam_state({"w": w0})
+    w, m, v = w0.copy(), np.zeros(5), np.zeros(5)
+    for t, eta_t in enumerate(multipliers, start=1):
+        g = rng.normal(size=5) + 0.3 * w
+        params, state = adam_step(params, {"w": g}, state, lr=eta_t * alpha,
+                                  weight_decay=lam_paper / alpha, decoupled=True)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        w = w - eta_t * (alpha * m_hat / (np.sqrt(v_hat) + eps) + lam_paper * w)
+        np.testing.assert_allclose(params["w"], w, rtol=1e-12, atol=1e-15)

@@ -211,6 +211,22 @@ def test_single_example_batch_is_rejected_in_training_mode():
         batchnorm_forward(np.ones((1, 2)), gamma, beta, state)
 
 
+def test_any_batch_of_at_least_two_is_accepted_but_a_small_one_gives_noisy_statistics(rng):
+    """Batch norm does not need equal batch sizes (mini-batches page, M10): batches of 2, 7 and 64
+    are all normalized exactly. What hurts is a *small* batch: the running mean it feeds in
+    scatters about sqrt(64 / 2) = 5.7 times more than with batches of 64 (within 30%)."""
+    gamma, beta, state = init_batchnorm(3)
+    for n in (2, 7, 64):
+        out, _, _ = batchnorm_forward(rng.normal(1.0, 2.0, size=(n, 3)), gamma, beta, state)
+        np.testing.assert_allclose(out.mean(axis=0), 0.0, atol=1e-12)
+    spread = {}
+    for n in (2, 64):
+        means = [batchnorm_forward(rng.normal(1.0, 2.0, size=(n, 3)), gamma, beta, state,
+                                   momentum=1.0)[2]["running_mean"] for _ in range(400)]
+        spread[n] = np.std(means)
+    np.testing.assert_allclose(spread[2] / spread[64], np.sqrt(64 / 2), rtol=0.3)
+
+
 def test_gamma_of_wrong_shape_is_rejected():
     _, beta, state = init_batchnorm(2)
     with pytest.raises(ValueError, match=r"gamma must have shape \(2,\)"):
@@ -312,3 +328,47 @@ def test_type_errors_name_the_type_received():
         batchnorm_forward(np.ones((4, 2)), gamma, beta, state, momentum="0.1")
     with pytest.raises(TypeError, match="eps must be a positive number, got str"):
         batchnorm_forward(np.ones((4, 2)), gamma, beta, state, eps="1e-5")
+
+
+@pytest.mark.parametrize(("scale", "factor"), [(0.5, 0.5 / np.sqrt(2)), (2.5, 2.5 / np.sqrt(2))])
+def test_the_figures_weights_are_far_from_he_and_batch_norm_undoes_it(scale, factor):
+    """The batch-norm page's figure (M11): weight std 0.5/sqrt(n) and 2.5/sqrt(n) are 2.8 times
+    below and 1.8 times above He's sqrt(2)/sqrt(n). Without batch norm each ReLU layer multiplies
+    the activation scale by that factor (within 10%); with batch norm before each ReLU the scale
+    stays at sqrt((1 - 1/pi) / 2) = 0.58 (within 5%) at every layer, whatever the weights."""
+    assert 2.8 < np.sqrt(2) / 0.5 < 2.9 and 1.7 < 2.5 / np.sqrt(2) < 1.8
+    rng = np.random.default_rng(0)
+    depth, width, n = 12, 100, 256
+    plain = bn = rng.normal(size=(n, width))
+    plain_stds, bn_stds = [], []
+    for _ in range(depth):
+        W = rng.normal(0.0, scale / np.sqrt(width), size=(width, width))
+        plain = np.maximum(plain @ W.T, 0)
+        gamma, beta, state = init_batchnorm(width)
+        bn = np.maximum(batchnorm_forward(bn @ W.T, gamma, beta, state)[0], 0)
+        plain_stds.append(plain.std())
+        bn_stds.append(bn.std())
+    ratios = np.array(plain_stds[1:]) / np.array(plain_stds[:-1])
+    np.testing.assert_allclose(np.exp(np.log(ratios).mean()), factor, rtol=0.1)
+    np.testing.assert_allclose(bn_stds, np.sqrt((1 - 1 / np.pi) / 2), rtol=0.05)
+
+
+@pytest.mark.parametrize("c", [0.1, 3.0, 10.0])
+def test_output_ignores_the_scale_of_the_weights_before_it_and_their_gradient_scales_as_one_over_it(
+        rng, c):
+    """The batch-norm and L2 pages (van Laarhoven 2017): a layer followed by batch norm gives the
+    same output whatever the scale of its weights, BN(x (cW)^T) = BN(x W^T) (exactly as eps -> 0),
+    so L2 cannot make that function smoother; the weights' gradient scales as 1/c, which is why
+    shrinking them raises their effective learning rate."""
+    x = rng.normal(0.5, 1.5, size=(16, 4))
+    W = rng.normal(size=(3, 4))
+    dout = rng.normal(size=(16, 3))
+    gamma, beta, state = init_batchnorm(3)
+    outs, grads = [], []
+    for scale in (1.0, c):
+        out, cache, _ = batchnorm_forward(x @ (scale * W).T, gamma, beta, state, eps=1e-12)
+        dz, _, _ = batchnorm_backward(dout, cache)
+        outs.append(out)
+        grads.append(dz.T @ x)  # dL/dW for Z = x W^T
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(grads[1], grads[0] / c, rtol=1e-8, atol=1e-10)

@@ -370,3 +370,20 @@ def test_relative_error_names_the_keys_that_differ(rng):
         relative_error(g, {"a": g})
     with pytest.raises(ValueError, match=r"\bsame keys, got \['a'\] and float"):  # a scalar is a 0-d array
         relative_error({"a": g}, 1.0)
+
+
+def test_global_error_and_per_element_error_are_different_metrics():
+    """The page's thresholds (M12): Ng's 1e-7 / 1e-5 / 1e-3 are for the global error
+    ||g - g_num|| / (||g|| + ||g_num||), CS231n's 1e-7 / 1e-4 / 1e-2 for the per-element error
+    |g_i - n_i| / max(|g_i|, |n_i|). The global error is dominated by the large entries: a tiny
+    entry that is wrong by a factor of 2 leaves it at 5e-7, under Ng's "look closer" level,
+    while its per-element error is 0.5, far above CS231n's "probably wrong" 1e-2."""
+    grad = np.array([1000.0, -3.0, 1e-3])
+    numeric = np.array([1000.0, -3.0, 2e-3])
+    global_error = relative_error(grad, numeric)
+    per_element = np.abs(grad - numeric) / np.maximum(np.abs(grad), np.abs(numeric))
+    np.testing.assert_allclose(global_error, 1e-3 / (np.linalg.norm(grad) + np.linalg.norm(numeric)),
+                               rtol=1e-12)
+    assert 4e-7 < global_error < 6e-7 < 1e-5
+    np.testing.assert_allclose(per_element.max(), 0.5, rtol=1e-12)
+    assert per_element.max() > 1e-2

@@ -84,12 +84,61 @@ def test_small_learning_rate_decreases_the_loss_monotonically():
     assert np.all(np.diff(losses) < 0)
 
 
-def test_learning_rate_between_one_and_two_over_c_oscillates_but_converges():
-    """1/c < lr < 2/c on the steep axis (c = 10): the iterate flips sign every step and still shrinks."""
+def test_learning_rate_between_one_and_two_over_c_flips_the_iterate_but_converges():
+    """1/c < lr < 2/c on the steep axis (c = 10): the iterate flips sign every step, still shrinks."""
     path, losses = run_gradient_descent(quadratic_bowl, np.array([0.0, 1.0]), lr=0.18, steps=40)
     signs = np.sign(path[:, 1])
     assert np.all(signs[1:] == -signs[:-1])
     assert losses[-1] < 1e-3 * losses[0]
+
+
+def test_loss_is_monotone_while_the_iterate_zig_zags():
+    """The review's check: c = (1, 10), lr 0.18 from (-9, 2). The steep coordinate flips sign at
+    every step, yet the loss, a sum of c_i (1 - lr c_i)^(2t) w_i^2 / 2, falls at every step."""
+    path, losses = run_gradient_descent(quadratic_bowl, np.array([-9.0, 2.0]), lr=0.18, steps=30)
+    assert np.all(np.sign(path[1:, 1]) == -np.sign(path[:-1, 1]))
+    assert np.all(np.diff(losses) < 0)
+    np.testing.assert_allclose(losses[:3], [60.5, 40.0322, 26.50293128], rtol=1e-9)
+
+
+def test_loss_on_the_one_dimensional_bowl_is_monotone_at_lr_1_8():
+    """L = w^2 / 2, lr 1.8 (the figure's "too large" curve): w is multiplied by -0.8, the loss by
+    0.64 at every step: 0.5, 0.32, 0.2048, ..."""
+    path, losses = run_gradient_descent(lambda w: quadratic_bowl(w, (1.0,)), np.array([1.0]),
+                                        lr=1.8, steps=25)
+    assert np.all(np.sign(path[1:, 0]) == -np.sign(path[:-1, 0]))
+    np.testing.assert_allclose(losses, 0.5 * 0.64 ** np.arange(26), rtol=1e-12)
+
+
+@given(fraction=st.floats(0.01, 0.99), c=st.lists(st.floats(0.1, 20.0), min_size=1, max_size=4),
+       steps=st.integers(1, 40))
+def test_full_batch_loss_is_monotone_for_every_stable_learning_rate(fraction, c, steps):
+    """For every 0 < lr < 2 / c_max each term of the loss shrinks by (1 - lr c_i)^2 < 1 per step."""
+    lr = fraction * 2 / max(c)
+    w0 = np.linspace(-1.5, 2.0, len(c)) + 0.25
+    _, losses = run_gradient_descent(lambda w: quadratic_bowl(w, c), w0, lr, steps)
+    assert np.all(np.diff(losses) <= 0)
+    assert losses[-1] < losses[0]
+
+
+def test_above_two_over_c_the_loss_eventually_grows_at_every_step():
+    """lr 0.205 > 2/10 from (-9, 2): the flat term still falls for a few steps, so the loss first
+    falls; from step 4 on the steep term dominates and the loss grows at every step."""
+    _, losses = run_gradient_descent(quadratic_bowl, np.array([-9.0, 2.0]), lr=0.205, steps=30)
+    rising = np.diff(losses) > 0
+    assert not rising[:4].any() and rising[4:].all()
+
+
+def test_noisy_gradients_make_the_loss_non_monotone(rng):
+    """What makes a loss curve go up and down is noise (or changing curvature), not the zig-zag:
+    the same run as the figure's with a noisy gradient has steps where the loss rises."""
+    def noisy_bowl(w):
+        loss, grad = quadratic_bowl(w)
+        return loss, grad + rng.normal(0.0, 3.0, size=w.shape)
+
+    _, losses = run_gradient_descent(noisy_bowl, np.array([-9.0, 2.0]), lr=0.18, steps=30)
+    assert np.sum(np.diff(losses) > 0) >= 5
+    assert losses[-1] < 0.2 * losses[0]
 
 
 def test_learning_rate_above_two_over_c_diverges():
@@ -198,3 +247,28 @@ def test_type_errors_name_the_type_received(rng):
         gd_step(_params(rng), [np.ones(2)], 0.1)
     with pytest.raises(TypeError, match="got str"):
         run_gradient_descent("bowl", np.ones(2), 0.1, 3)
+
+
+def test_early_stopping_on_a_quadratic_acts_like_l2_with_lambda_one_over_lr_steps():
+    """Goodfellow et al. section 7.8: tau steps of gradient descent from w = 0 on a quadratic with
+    minimum w* reach w_i = (1 - (1 - lr c_i)^tau) w*_i; L2 with coefficient a reaches
+    c_i / (c_i + a) w*_i. With a = 1 / (lr tau) the two agree where it matters: directions of low
+    curvature (c << a) stay near the start in both, within 2%; those of high curvature (c >> a) are
+    fitted in both, to 99%; in between they differ by at most 0.21 (overfitting page, M9)."""
+    lr, tau = 0.005, 200
+    a = 1 / (lr * tau)  # 1.0
+    c = np.geomspace(1e-3, 100.0, 41)
+    w_star = np.linspace(1.0, 2.0, c.size)
+
+    def shifted_bowl(w):
+        loss, grad = quadratic_bowl(w - w_star, c)
+        return loss, grad
+
+    path, _ = run_gradient_descent(shifted_bowl, np.zeros(c.size), lr, tau)
+    stopped = path[-1] / w_star
+    ridge = c / (c + a)
+    low, high = c <= a / 100, c >= 100 * a
+    np.testing.assert_allclose(stopped[low], ridge[low], rtol=0.02)
+    assert np.all(stopped[high] > 0.99) and np.all(ridge[high] > 0.99)
+    assert np.max(np.abs(stopped - ridge)) < 0.21
+    np.testing.assert_allclose(stopped, 1 - (1 - lr * c) ** tau, rtol=1e-9)

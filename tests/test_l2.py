@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from snippets.l2 import l2_cost, l2_grads
+from snippets.momentum import init_momentum_state, momentum_step
 
 
 def _params(rng, sizes=(4, 3, 2), dtype=np.float64):
@@ -90,6 +91,59 @@ def test_a_gradient_step_decays_the_weights_by_a_constant_factor(rng):
     new_w = params["W2"] - lr * step["W2"]
     np.testing.assert_allclose(new_w, (1 - lr * lambd / m) * params["W2"], rtol=1e-14)
     np.testing.assert_array_equal(params["b2"] - lr * step["b2"], params["b2"])
+
+
+def _decay_alone_with_momentum(w0, lr, weight_decay, beta, steps, decoupled):
+    """Weights under decay alone (zero data gradient), PyTorch-form momentum, lambd/m = weight_decay.
+
+    L2: the decay term joins the gradient and goes through the momentum buffer (torch's
+    SGD(weight_decay=...)). Decoupled (SGDW): the weights shrink by (1 - lr * weight_decay) and
+    the momentum step sees the data gradient only."""
+    params = {"W": np.array([w0])}
+    state = init_momentum_state(params)
+    path = []
+    for _ in range(steps):
+        zero = {"W": np.zeros_like(params["W"])}
+        if decoupled:
+            params = {"W": (1 - lr * weight_decay) * params["W"]}
+            grads = zero
+        else:
+            grads = l2_grads(params, zero, lambd=weight_decay, m=1)
+        params, state = momentum_step(params, grads, state, lr=lr, beta=beta)
+        path.append(float(params["W"][0]))
+    return np.array(path)
+
+
+def test_l2_with_momentum_is_not_weight_decay_the_reviews_numbers():
+    """The outside review's example: lr 0.1, lambda' 0.1, beta 0.9, w0 = 1, zero data gradient.
+    L2 through the momentum buffer: 0.99, 0.9711, 0.9444, 0.9109, 0.8716. Decoupled decay (SGDW):
+    (1 - 0.01)^t = 0.99, 0.9801, 0.9703, 0.9606, 0.9510."""
+    l2 = _decay_alone_with_momentum(1.0, 0.1, 0.1, 0.9, 5, decoupled=False)
+    sgdw = _decay_alone_with_momentum(1.0, 0.1, 0.1, 0.9, 5, decoupled=True)
+    np.testing.assert_allclose(l2, [0.99, 0.9711, 0.94439, 0.910891, 0.8716], atol=5e-5)
+    np.testing.assert_allclose(sgdw, 0.99 ** np.arange(1, 6), rtol=1e-14)
+    assert round(l2[-1], 4) == 0.8716 and round(sgdw[-1], 4) == 0.9510
+
+
+def test_l2_and_weight_decay_coincide_for_plain_sgd_only():
+    """beta = 0: the L2 step and the decoupled step are the same map, w -> (1 - lr lambda') w."""
+    l2 = _decay_alone_with_momentum(1.0, 0.1, 0.1, 0.0, 20, decoupled=False)
+    sgdw = _decay_alone_with_momentum(1.0, 0.1, 0.1, 0.0, 20, decoupled=True)
+    np.testing.assert_allclose(l2, sgdw, rtol=1e-14)
+    with_momentum = _decay_alone_with_momentum(1.0, 0.1, 0.1, 0.5, 20, decoupled=False)
+    assert np.max(np.abs(with_momentum - sgdw)) > 1e-2
+
+
+def test_l2_through_momentum_decays_about_one_over_one_minus_beta_times_faster():
+    """For a small lr * lambda', the L2 run settles to a per-step shrinkage close to
+    lr * lambda' / (1 - beta): ten times the decoupled lr * lambda' at beta 0.9 (within 2%)."""
+    lr, wd, beta = 0.1, 1e-3, 0.9
+    l2 = _decay_alone_with_momentum(1.0, lr, wd, beta, 400, decoupled=False)
+    sgdw = _decay_alone_with_momentum(1.0, lr, wd, beta, 400, decoupled=True)
+    shrink_l2 = 1 - l2[-1] / l2[-2]
+    shrink_sgdw = 1 - sgdw[-1] / sgdw[-2]
+    np.testing.assert_allclose(shrink_sgdw, lr * wd, rtol=1e-9)
+    np.testing.assert_allclose(shrink_l2 / shrink_sgdw, 1 / (1 - beta), rtol=0.02)
 
 
 def test_inputs_are_not_modified(rng):
@@ -221,3 +275,23 @@ def test_bad_params_of_l2_grads_are_named_params(rng):
     params["W1"] = np.ones((3, 4), dtype=np.int64)
     with pytest.raises(TypeError, match=r"params\['W1'\] must be a float array"):
         l2_grads(params, _params(rng), 0.1, 10)
+
+
+def test_the_momentum_figure_l2_is_about_ten_times_the_decay_and_overshoots_when_strong():
+    """The L2 page's second figure (lr 0.1, beta 0.9, 100 steps, zero data gradient).
+    lambda' = 0.01: plain-SGD L2 equals SGDW, (1 - 0.001)^100 = 0.905; L2 through momentum ends at
+    0.369, within 1% of (1 - lr lambda' / (1 - beta))^100 = 0.366, a decay ten times stronger.
+    lambda' = 0.1: L2 through momentum overshoots zero (minimum about -0.15 near step 35) and
+    oscillates, which no rescaled decay does; SGDW stays positive."""
+    lr, beta = 0.1, 0.9
+    sgdw = _decay_alone_with_momentum(1.0, lr, 0.01, beta, 100, decoupled=True)
+    plain = _decay_alone_with_momentum(1.0, lr, 0.01, 0.0, 100, decoupled=False)
+    l2 = _decay_alone_with_momentum(1.0, lr, 0.01, beta, 100, decoupled=False)
+    np.testing.assert_allclose(plain, sgdw, rtol=1e-13)
+    np.testing.assert_allclose(sgdw[-1], 0.999**100, rtol=1e-12)
+    np.testing.assert_allclose(l2[-1], (1 - lr * 0.01 / (1 - beta)) ** 100, rtol=0.01)
+    strong = _decay_alone_with_momentum(1.0, lr, 0.1, beta, 100, decoupled=False)
+    assert -0.16 < strong.min() < -0.14 and 30 <= np.argmin(strong) + 1 <= 40
+    strong_sgdw = _decay_alone_with_momentum(1.0, lr, 0.1, beta, 100, decoupled=True)
+    assert np.all(strong_sgdw > 0)
+    np.testing.assert_allclose(strong_sgdw[-1], 0.99**100, rtol=1e-12)  # 0.366

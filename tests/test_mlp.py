@@ -436,3 +436,30 @@ def test_float32_dropout_mask_is_drawn_in_float32(rng):
     _, cache = mlp_forward(params, X, keep_prob=0.6, rng=np.random.default_rng(3))
     expected = np.random.default_rng(3).random(cache["Z1"].shape, dtype=np.float32) < 0.6
     np.testing.assert_array_equal(cache["D1"], expected)
+
+
+def test_loss_from_probabilities_matches_the_logit_loss_until_it_saturates_near_708():
+    """M17: mlp_loss takes the probabilities and clips them at the smallest normal float64
+    (2.2e-308), so it equals the cross-entropy computed from the logits (objectives page) to
+    1e-12 for ordinary logits, but for a confident wrong prediction (a logit margin of 1000) it
+    reports -log(2.2e-308) = 708.4 where the logit form gives the true 1000. The gradient,
+    P - Y, does not go through the clipping and is exact in both cases."""
+    from snippets.objectives import bce_with_logits, softmax_cross_entropy
+
+    rng = np.random.default_rng(3)
+    Z = rng.normal(0.0, 3.0, size=(6, 4))
+    labels = rng.integers(0, 4, size=6)
+    Y = np.eye(4)[labels]
+    P = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P /= P.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(mlp_loss(P, Y), softmax_cross_entropy(Z, labels), rtol=1e-12)
+    S = 1 / (1 + np.exp(-Z))
+    Yb = (rng.random((6, 4)) < 0.5).astype(float)
+    np.testing.assert_allclose(mlp_loss(S, Yb, output="sigmoid"),
+                               4 * bce_with_logits(Z, Yb), rtol=1e-12)
+    wrong = np.array([[1000.0, 0.0]])  # all the mass on class 0, the label is class 1
+    P_wrong = np.array([[1.0, 0.0]])  # exp(-1000) underflows to 0
+    saturated = mlp_loss(P_wrong, np.array([[0.0, 1.0]]))
+    np.testing.assert_allclose(saturated, -np.log(np.finfo(np.float64).tiny), rtol=1e-15)
+    assert 708 < saturated < 709
+    np.testing.assert_allclose(softmax_cross_entropy(wrong, np.array([1])), 1000.0, rtol=1e-15)

@@ -1,4 +1,5 @@
-"""Figures for the gradient-descent page: four learning rates on a quadratic, and their paths in a bowl."""
+"""Figures for the gradient-descent page: four learning rates on a quadratic, their paths in a bowl,
+and a zig-zagging path beside its monotone loss."""
 
 import numpy as np
 from _style import subplots
@@ -9,7 +10,7 @@ from snippets.gradient_descent import quadratic_bowl, run_gradient_descent
 LEARNING_RATES = [
     (0.05, "too small: lr = 0.05 (×0.95 per step)"),
     (0.7, "good: lr = 0.7 (×0.3)"),
-    (1.8, "too large: lr = 1.8 (×−0.8, oscillates)"),
+    (1.8, "large: lr = 1.8 (×−0.8, flips sign)"),
     (2.1, "diverges: lr = 2.1 (×−1.1)"),
 ]
 
@@ -53,4 +54,39 @@ def figure_gd_paths(style):
         ax.set_ylim(-4, 4)
         ax.set_xlabel("$w_1$ (flat, c = 1)")
     axes[0].set_ylabel("$w_2$ (steep, c = 10)")
+    return fig
+
+
+def figure_gd_zigzag_loss(style):
+    """c = (1, 10), lr 0.18: the path zig-zags, the loss falls at every step; noise makes it bounce."""
+    curvatures, w0, lr, steps = (1.0, 10.0), np.array([-9.0, 2.0]), 0.18, 30
+    path, losses = run_gradient_descent(lambda w: quadratic_bowl(w, curvatures), w0, lr, steps)
+    rng = np.random.default_rng(20180702)  # the seed of the test that backs this panel
+
+    def noisy_bowl(w):
+        loss, grad = quadratic_bowl(w, curvatures)
+        return loss, grad + rng.normal(0.0, 3.0, size=w.shape)
+
+    _, noisy_losses = run_gradient_descent(noisy_bowl, w0, lr, steps)
+    fig, axes = subplots(1, 3, width=10, height=3.2)
+    xs, ys = np.meshgrid(np.linspace(-10, 10, 201), np.linspace(-4, 4, 121))
+    zs = 0.5 * (curvatures[0] * xs**2 + curvatures[1] * ys**2)
+    axes[0].contour(xs, ys, zs, levels=np.geomspace(0.5, 80, 9), colors=style["muted"], linewidths=0.6)
+    axes[0].plot(path[:, 0], path[:, 1], "o-", markersize=2.5, linewidth=1, color=style["palette"][0])
+    axes[0].plot(0, 0, "*", color=style["fg"], markersize=9)
+    axes[0].set_title("The path zig-zags across the valley", fontsize=9)
+    axes[0].set_xlabel("$w_1$ (flat, c = 1)")
+    axes[0].set_ylabel("$w_2$ (steep, c = 10)")
+    axes[1].plot(path[:, 1], "o-", markersize=3, color=style["palette"][0])
+    axes[1].axhline(0.0, color=style["muted"], linewidth=0.8)
+    axes[1].set_title("$w_2$ flips sign at every step (×−0.8)", fontsize=9)
+    axes[1].set_xlabel("step")
+    axes[1].set_ylabel("$w_2$")
+    axes[2].semilogy(losses, "o-", markersize=3, color=style["palette"][0], label="full gradient")
+    axes[2].semilogy(noisy_losses, "s-", markersize=2.5, linewidth=0.9, color=style["palette"][1],
+                     label="gradient + noise (σ = 3)")
+    axes[2].set_title("Yet the full-batch loss falls at every step", fontsize=9)
+    axes[2].set_xlabel("step")
+    axes[2].set_ylabel("loss (log scale)")
+    axes[2].legend(fontsize=7.5, loc="lower left")
     return fig

@@ -1,4 +1,5 @@
-"""Figure for the L2 page: a linear model fit by gradient descent with l2_grads, for a range of lambdas.
+"""Figures for the L2 page: a linear model fit by gradient descent with l2_grads, for a range of
+lambdas; and L2 through momentum against decoupled weight decay (SGDW).
 
 30 training examples, 20 features of which only the first 3 matter, noise std 1.5: without
 regularization the model fits the noise (low training error, high dev error).
@@ -10,6 +11,7 @@ import numpy as np
 from _style import subplots
 
 from snippets.l2 import l2_cost, l2_grads
+from snippets.momentum import init_momentum_state, momentum_step
 
 M, N_FEATURES, N_RELEVANT = 30, 20, 3
 LAMBDAS = np.logspace(-1, 3, 13)
@@ -89,4 +91,42 @@ def figure_l2_lambda_sweep(style):
     right.set_ylabel("mean squared error")
     right.set_title("Too little: over-fitting; too much: under-fitting", fontsize=10)
     right.legend(fontsize=7)
+    return fig
+
+
+def _decay_alone(lr, weight_decay, beta, steps, decoupled):
+    """w from 1 under decay alone (zero data gradient), PyTorch-form momentum: L2 or SGDW."""
+    params = {"W": np.array([1.0])}
+    state = init_momentum_state(params)
+    path = [1.0]
+    for _ in range(steps):
+        zero = {"W": np.zeros(1)}
+        if decoupled:
+            params, grads = {"W": (1 - lr * weight_decay) * params["W"]}, zero
+        else:
+            grads = l2_grads(params, zero, lambd=weight_decay, m=1)
+        params, state = momentum_step(params, grads, state, lr=lr, beta=beta)
+        path.append(float(params["W"][0]))
+    return np.array(path)
+
+
+def figure_l2_momentum_vs_sgdw(style):
+    """Decay alone with momentum 0.9, lr 0.1: L2 through the buffer vs decoupled (SGDW)."""
+    lr, beta, steps = 0.1, 0.9, 100
+    fig, axes = subplots(1, 2, width=9.5, height=3.4, sharey=True)
+    for ax, wd in zip(axes, (0.01, 0.1), strict=True):
+        t = np.arange(steps + 1)
+        ax.plot(t, _decay_alone(lr, wd, 0.0, steps, False), color=style["palette"][0], linewidth=5,
+                alpha=0.3, label="plain SGD, L2 (the same curve as SGDW)")
+        ax.plot(t, _decay_alone(lr, wd, beta, steps, True), color=style["palette"][0],
+                label="momentum + decoupled decay (SGDW)")
+        ax.plot(t, _decay_alone(lr, wd, beta, steps, False), "--", color=style["palette"][3],
+                label="momentum + L2 (torch SGD weight_decay)")
+        ax.plot(t, (1 - lr * wd / (1 - beta)) ** t, ":", color=style["fg"], linewidth=1,
+                label="(1 − lr·λ′/(1 − β))^t")
+        ax.axhline(0.0, color=style["muted"], linewidth=0.6)
+        ax.set_title(f"λ′ = {wd}, lr = {lr}, β = {beta}", fontsize=9)
+        ax.set_xlabel("step")
+    axes[0].set_ylabel("weight (zero data gradient)")
+    axes[0].legend(fontsize=7.5, loc="lower left")
     return fig

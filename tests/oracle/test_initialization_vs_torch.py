@@ -86,3 +86,16 @@ def test_torch_linear_default_init_is_not_he(torch, rng):
     assert abs(np.abs(w).max() - bound) < bound * 20 / N
     ratio = he_uniform(SHAPE, rng).std() / w.std()
     assert abs(ratio - math.sqrt(6)) < 0.02 * math.sqrt(6)
+
+
+def test_torch_gains_for_tanh_and_sigmoid_are_five_thirds_and_one(torch):
+    """Xavier's variance argument assumes an activation with f(0) = 0 and f'(0) = 1. tanh meets it
+    (PyTorch still recommends a gain of 5/3 for it); the logistic sigmoid does not (f(0) = 1/2,
+    f'(0) = 1/4), and PyTorch's gain for it is 1: no correction at all (weight-init page, M7)."""
+    from snippets.activations import sigmoid, sigmoid_grad, tanh, tanh_grad
+
+    assert torch.nn.init.calculate_gain("tanh") == pytest.approx(5 / 3, rel=1e-15)
+    assert torch.nn.init.calculate_gain("sigmoid") == 1
+    zero = np.zeros(1)
+    assert (tanh(zero)[0], tanh_grad(zero)[0]) == (0.0, 1.0)
+    assert (sigmoid(zero)[0], sigmoid_grad(zero)[0]) == (0.5, 0.25)
