@@ -244,8 +244,8 @@ show(fig, f"Left: confusion matrix of the {len(y_test)} test images, true digit 
 #   ([Adam and AdamW](../../optimization/adam/)), where the decoupled weight decay replaces L2.
 # - **Average the weights** of the last epochs
 #   ([Stochastic weight averaging](../../learning-rate/swa/)) for a flatter minimum.
-# - **Batch normalization** between the layers ([Batch normalization](../../regularization/batch-norm/)) if
-#   the network gets deeper.
+# - **Batch normalization** between the layers
+#   ([Batch normalization](../../normalization/batch-norm/)) if the network gets deeper.
 # - **If nothing learns**, go down [When a network will not learn](../../debugging/not-learning/) and check
 #   the gradients ([Gradient checking](../../debugging/gradient-checking/)).
 
