@@ -77,7 +77,7 @@ def test_training_gradient_sums_to_zero_per_feature(rng):
 
 
 def test_a_bias_before_batch_norm_changes_nothing(rng):
-    """Adding a per-feature bias before normalization leaves the output unchanged: it is redundant."""
+    """A per-feature bias added before normalization leaves the output unchanged."""
     x = _batch(rng)
     gamma, beta, state = init_batchnorm(5)
     gamma, beta = rng.uniform(0.5, 2, 5), rng.normal(size=5)
