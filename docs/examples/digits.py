@@ -90,10 +90,10 @@ print(f"{sum(p.size for p in initial.values())} parameters, {LAYERS}")
 # of $\eta$, 6.7 times more at $\beta = 0.85$, the momentum 1cycle pairs with its peak
 # rate. Gradients are not steady, so the real factor is smaller and depends on the
 # problem: measure it. `lr_range_test` steps by $w \leftarrow w - \eta d$ with the $d$
-# its `loss_and_grads` returns; the PyTorch-form momentum step is $w \leftarrow w - \eta
-# v$, so returning the velocity $v$, updated by `momentum_step` with a learning rate of
-# 0 (which leaves the weights alone), makes every step of the sweep a momentum step.
-# Both sweeps start from the weights training starts from.
+# its `loss_and_grads` returns; the PyTorch-form momentum step is
+# $w \leftarrow w - \eta v$, so returning the velocity $v$, updated by `momentum_step`
+# with a learning rate of 0 (which leaves the weights alone), makes every step of the
+# sweep a momentum step. Both sweeps start from the weights training starts from.
 
 
 # %%
