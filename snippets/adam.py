@@ -2,8 +2,8 @@
 
 Adam keeps two exponential moving averages per parameter, of the gradient (``m``) and of
 its square (``s``), corrects both for their start at zero, and steps by
-``m_hat / (sqrt(s_hat) + eps)``: a step of about ``lr`` in every coordinate, whatever the
-gradient's scale. AdamW is the same update with the weight decay taken out of the
+``m_hat / (sqrt(s_hat) + eps)``: a step of about ``lr`` in every coordinate, whatever
+the gradient's scale. AdamW is the same update with the weight decay taken out of the
 gradient and applied to the weights directly ("decoupled").
 
 The second moment is ``s``, as in Andrew Ng's course and D2L, so that ``v`` stays

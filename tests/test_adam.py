@@ -244,10 +244,11 @@ def test_inputs_are_not_mutated(rng):
     state["m"] = {k: rng.normal(size=p.shape) for k, p in params.items()}
     state["s"] = {k: rng.uniform(0.1, 1.0, size=p.shape) for k, p in params.items()}
     state["t"] = 3
-    copies = [{k: v.copy() for k, v in d.items()} for d in (params, grads, state["m"], state["s"])]
+    arrays = (params, grads, state["m"], state["s"])
+    copies = [{k: v.copy() for k, v in d.items()} for d in arrays]
     adam_step(params, grads, state, lr=0.1, weight_decay=0.1, decoupled=True)
     adam_step(params, grads, state, lr=0.1, weight_decay=0.1, decoupled=False)
-    for before, after in zip(copies, (params, grads, state["m"], state["s"]), strict=True):
+    for before, after in zip(copies, arrays, strict=True):
         for k in before:
             np.testing.assert_array_equal(before[k], after[k])
     assert state["t"] == 3

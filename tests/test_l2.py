@@ -93,7 +93,7 @@ def test_a_gradient_step_decays_the_weights_by_a_constant_factor(rng):
 
 
 def test_l2_term_does_not_depend_on_the_batch_size(rng):
-    """With m = N, the mini-batch gradients of an epoch average to the full-batch gradient.
+    """With m = N, an epoch's mini-batch gradients average to the full-batch gradient.
 
     A linear model, squared error averaged over the rows it sees; N = 12 examples in
     batches of B = 4. Passing the batch size as m instead inflates the decay by N / B.

@@ -68,7 +68,7 @@ for layer in range(1, HIDDEN + 1):
 # Batch norm subtracts each feature's batch mean, so a bias added just before it is
 # subtracted again: the output is the same whatever $b$ is. The bias's gradient is the
 # batch sum of batch norm's input gradient, which is zero for every feature (the sum of
-# $N g_{ij} - \sum_k g_{kj} - \hat x_{ij} \sum_k g_{kj} \hat x_{kj}$ over $i$ is zero,
+# $B g_{ij} - \sum_k g_{kj} - \hat x_{ij} \sum_k g_{kj} \hat x_{kj}$ over $i$ is zero,
 # since $\sum_i \hat x_{ij} = 0$), so gradient descent would never move it. On the first
 # hidden layer, with a bias of 5 and a random upstream gradient:
 
