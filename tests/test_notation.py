@@ -29,7 +29,8 @@ RETIRED = {
         r"\\frac\{\\lambda\}\{2?m\}|\\frac\{1\}\{m\}|\\lambda\s*/\s*\(?2?m\b|\{2m\}",
         r"(?<![\\A-Za-z])[NB](?![A-Za-z])"),
     "w_{t+1} for the step index (our w_t = w_{t-1} - ...)": (r"_\{t\s*\+\s*1\b", r"_\{t-1"),
-    "v for Adam's second moment (our s)": (r"\\hat v(?![A-Za-z])|\bv_t\s*=\s*\\beta_2", r"\\hat s(?![A-Za-z])|s_t"),
+    "v for Adam's second moment (our s)": (
+        r"\\hat v(?![A-Za-z])|\bv_t\s*=\s*\\beta_2", r"\\hat s(?![A-Za-z])|s_t"),
     "lambda_max for a curvature (our c_max)": (r"\\lambda_\{\\m(?:ax|in)\}", r"c_\{\\m(?:ax|in)\}"),
     "L for the number of layers (our D)": (
         r"\[L(?:\s*-\s*1)?\]|\\sum_\{l=1\}\^\{?L\b|\\dots, L\b", r"(?<![\\A-Za-z])D(?![A-Za-z])"),
