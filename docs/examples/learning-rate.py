@@ -147,10 +147,10 @@ for ax in (ax_loss, ax_rate):
                label=f"eta* = {lr_star:.3f}")
     ax.axvline(2 / c.max(), color="C3", linestyle=":", linewidth=1.2,
                label=f"limit 2 / c_max = {2 / c.max():.2f}")
+ax_rate.plot(sweep_lrs, slowest, color="0.6", linewidth=6, alpha=0.5,
+             label="the slowest: sets the pace")
 ax_rate.plot(sweep_lrs, factors[:, 0], color="C0", label="flat w1: |1 - eta|")
 ax_rate.plot(sweep_lrs, factors[:, 1], color="C1", label="steep w2: |1 - 25 eta|")
-ax_rate.plot(sweep_lrs, slowest, color="black", linewidth=2.5, alpha=0.3,
-             label="slowest: the pace")
 ax_rate.set(xlabel="learning rate", ylabel="factor per step", ylim=(0, 1.05),
             title="Per-step factor of each coordinate (measured)")
 ax_loss.legend(fontsize=8)
