@@ -83,11 +83,15 @@ for ax in axes[1]:
 for ax in axes[:, 0]:
     ax.set_ylabel("$w_2$ (steep)")
 fig.suptitle(f"{STEPS} steps of gradient descent from the same start, four learning rates")
-show(fig, "Four panels with the elliptical contours of the loss, w1 (the flat direction, -10 to 3) across "
-          "and w2 (the steep direction, -3.5 to 3.5) up, each with the 40-step path from (-9, 2) towards the "
-          "minimum at the origin (star). lr 0.01: the path drops to the valley floor and creeps only to w1 "
-          "near -6. lr 0.05: it reaches the floor in one step and moves along it to w1 near -1. lr 0.079: it "
-          "zig-zags across the valley with slowly shrinking swings and ends near the minimum. lr 0.081: the "
+zig_zag_end = runs["0.079 (zig-zags)"][0][-1]
+show(fig, "Four panels with the elliptical contours of the loss, w1 (the flat "
+          "direction, -10 to 3) across and w2 (the steep direction, -3.5 to 3.5) up, "
+          "each with the 40-step path from (-9, 2) towards the minimum at the origin "
+          "(star). lr 0.01: the path drops to the valley floor and creeps only to w1 "
+          "near -6. lr 0.05: it reaches the floor in one step and moves along it to w1 "
+          "near -1. lr 0.079: it zig-zags across the valley with slowly shrinking "
+          f"swings, and after 40 steps w1 is {zig_zag_end[0]:.1f} but w2 still swings "
+          f"by {abs(zig_zag_end[1]):.1f} on either side of the floor. lr 0.081: the "
           "zig-zags grow at every step until they leave the plot.")
 
 # %%
