@@ -1,15 +1,21 @@
 """Adam and AdamW.
 
-Adam keeps two exponential moving averages per parameter, of the gradient (``m``) and of its square
-(``v``), corrects both for their start at zero, and steps by ``m_hat / (sqrt(v_hat) + eps)``: a step of
-about ``lr`` in every coordinate, whatever the gradient's scale. AdamW is the same update with the weight
-decay taken out of the gradient and applied to the weights directly ("decoupled").
+Adam keeps two exponential moving averages per parameter, of the gradient (``m``) and of
+its square (``s``), corrects both for their start at zero, and steps by
+``m_hat / (sqrt(s_hat) + eps)``: a step of about ``lr`` in every coordinate, whatever
+the gradient's scale. AdamW is the same update with the weight decay taken out of the
+gradient and applied to the weights directly ("decoupled").
 
-Conventions, as in ``torch.optim.Adam`` / ``torch.optim.AdamW``: ``eps`` is added *outside* the square root
-of the bias-corrected ``v``; the step counter ``t`` starts at 1 on the first update; with
-``decoupled=False`` weight decay is L2 (``weight_decay * p`` added to the gradient, then normalized by Adam
-like any gradient); with ``decoupled=True`` it is ``p -= lr * weight_decay * p`` before the Adam step
-(PyTorch multiplies by ``lr``; the paper uses a separate schedule multiplier).
+The second moment is ``s``, as in Andrew Ng's course and D2L, so that ``v`` stays
+momentum's velocity; the Adam paper and PyTorch's documentation call it ``v`` (PyTorch's
+state: ``exp_avg_sq``).
+
+Conventions, as in ``torch.optim.Adam`` / ``torch.optim.AdamW``: ``eps`` is added
+*outside* the square root of the bias-corrected ``s``; the step counter ``t`` starts at
+1 on the first update; with ``decoupled=False`` weight decay is L2 (``weight_decay * p``
+added to the gradient, then normalized by Adam like any gradient); with
+``decoupled=True`` it is ``p -= lr * weight_decay * p`` before the Adam step (PyTorch
+multiplies by ``lr``; the paper uses a separate schedule multiplier).
 
 References: Kingma and Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015;
 Loshchilov and Hutter, "Decoupled Weight Decay Regularization", ICLR 2019.
@@ -30,14 +36,14 @@ def init_adam_state(params):
     Returns
     -------
     state : dict
-        ``{"t": 0, "m": {key: zeros like p}, "v": {key: zeros like p}}``; moments keep each
-        parameter's dtype and shape.
+        ``{"t": 0, "m": {key: zeros like p}, "s": {key: zeros like p}}``; moments
+        keep each parameter's dtype and shape.
     """
     params = _check_params(params, "params")
     return {
         "t": 0,
         "m": {k: np.zeros_like(p) for k, p in params.items()},
-        "v": {k: np.zeros_like(p) for k, p in params.items()},
+        "s": {k: np.zeros_like(p) for k, p in params.items()},
     }
 # --8<-- [end:init]
 
@@ -54,13 +60,13 @@ def adam_step(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8
     grads : dict of str -> ndarray of float
         Gradients of the loss at ``params``: same keys, shapes and dtypes as ``params``.
     state : dict
-        From :func:`init_adam_state` or a previous call: ``{"t", "m", "v"}``.
+        From :func:`init_adam_state` or a previous call: ``{"t", "m", "s"}``.
     lr : float >= 0
         Learning rate (step size).
     beta1, beta2 : float in [0, 1)
         Decay rates of the first- and second-moment averages.
     eps : float > 0
-        Added to ``sqrt(v_hat)`` (outside the square root) to avoid division by zero.
+        Added to ``sqrt(s_hat)`` (outside the square root) to avoid division by zero.
     weight_decay : float >= 0
         L2 coefficient (``decoupled=False``) or decoupled decay rate (``decoupled=True``).
     decoupled : bool
@@ -80,7 +86,7 @@ def adam_step(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8
     params, grads, state = _check_step_inputs(params, grads, state)
     _check_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled)
     t = state["t"] + 1
-    new_params, new_m, new_v = {}, {}, {}
+    new_params, new_m, new_s = {}, {}, {}
     for k, p in params.items():
         c = p.dtype.type  # do the arithmetic in the parameter's dtype: float32 stays float32
         g = grads[k]
@@ -89,12 +95,12 @@ def adam_step(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8
         else:
             g = g + c(weight_decay) * p             # Adam + L2: decay joins the gradient
         m = c(beta1) * state["m"][k] + c(1.0 - beta1) * g
-        v = c(beta2) * state["v"][k] + c(1.0 - beta2) * g * g
-        m_hat = m / c(1.0 - beta1**t)               # bias corrections: beta1 with m, beta2 with v
-        v_hat = v / c(1.0 - beta2**t)
-        new_params[k] = p - c(lr) * m_hat / (np.sqrt(v_hat) + c(eps))  # eps outside the root
-        new_m[k], new_v[k] = m, v
-    return new_params, {"t": t, "m": new_m, "v": new_v}
+        s = c(beta2) * state["s"][k] + c(1.0 - beta2) * g * g
+        m_hat = m / c(1.0 - beta1**t)  # bias corrections: beta1 with m, beta2 with s
+        s_hat = s / c(1.0 - beta2**t)
+        new_params[k] = p - c(lr) * m_hat / (np.sqrt(s_hat) + c(eps))  # eps outside
+        new_m[k], new_s[k] = m, s
+    return new_params, {"t": t, "m": new_m, "s": new_s}
 # --8<-- [end:step]
 
 
@@ -129,12 +135,12 @@ def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, 
     for k, p in params.items():
         c = p.dtype.type  # scalars in the arrays' dtype: float32 stays float32
         w, g = p.reshape(-1), grads[k].reshape(-1)
-        m, v = state["m"][k].reshape(-1), state["v"][k].reshape(-1)
+        m, s = state["m"][k].reshape(-1), state["s"][k].reshape(-1)
         bias1, bias2 = c(1.0 - beta1**t), c(1.0 - beta2**t)
         scratch = np.empty((2, min(BLOCK, w.size)), dtype=w.dtype)
         for start in range(0, w.size, BLOCK):
             block = slice(start, start + BLOCK)
-            wb, gb, mb, vb = w[block], g[block], m[block], v[block]
+            wb, gb, mb, sb = w[block], g[block], m[block], s[block]
             t1, t2 = scratch[0, : wb.size], scratch[1, : wb.size]
             if decoupled:
                 wb *= c(1.0 - lr * weight_decay)          # AdamW: shrink the weights directly
@@ -145,27 +151,28 @@ def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, 
             mb *= c(beta1)
             np.multiply(gb, c(1.0 - beta1), out=t2)
             mb += t2                                       # m = beta1 m + (1 - beta1) g
-            vb *= c(beta2)
+            sb *= c(beta2)
             np.multiply(gb, c(1.0 - beta2), out=t2)
             t2 *= gb
-            vb += t2                                       # v = beta2 v + (1 - beta2) g^2
-            np.divide(vb, bias2, out=t2)
+            sb += t2                                  # s = beta2 s + (1 - beta2) g^2
+            np.divide(sb, bias2, out=t2)
             np.sqrt(t2, out=t2)
-            t2 += c(eps)                                   # sqrt(v_hat) + eps
+            t2 += c(eps)                                   # sqrt(s_hat) + eps
             np.divide(mb, bias1, out=t1)
             t1 *= c(lr)
             t1 /= t2
-            wb -= t1                                       # p = p - lr m_hat / (sqrt(v_hat) + eps)
+            wb -= t1                          # p = p - lr m_hat / (sqrt(s_hat) + eps)
     state["t"] = t
     return params, state
 # --8<-- [end:inplace]
 
 
 def _check_inplace_inputs(params, grads, state):
-    if not isinstance(state, dict) or set(state) != {"t", "m", "v"}:
+    if not isinstance(state, dict) or set(state) != {"t", "m", "s"}:
         raise TypeError("state must be the dict returned by init_adam_state or adam_step "
-                        "(keys 't', 'm', 'v')")
-    groups = (("params", params), ("grads", grads), ("state['m']", state["m"]), ("state['v']", state["v"]))
+                        "(keys 't', 'm', 's')")
+    groups = (("params", params), ("grads", grads), ("state['m']", state["m"]),
+              ("state['s']", state["s"]))
     for name, group in groups:
         if not isinstance(group, dict) or not group:
             raise TypeError(f"{name} must be a non-empty dict of float arrays, got {type(group).__name__}")
@@ -210,20 +217,20 @@ def _check_step_inputs(params, grads, state):
         if grads[k].shape != p.shape or grads[k].dtype != p.dtype:
             raise ValueError(f"grads[{k!r}] must have shape {p.shape} and dtype {p.dtype}, "
                              f"got {grads[k].shape} {grads[k].dtype}")
-    if not isinstance(state, dict) or set(state) != {"t", "m", "v"}:
+    if not isinstance(state, dict) or set(state) != {"t", "m", "s"}:
         raise TypeError("state must be the dict returned by init_adam_state or adam_step "
-                        "(keys 't', 'm', 'v')")
+                        "(keys 't', 'm', 's')")
     t = state["t"]
     if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
         raise ValueError(f"state['t'] must be an integer >= 0, got {t!r}")
-    for moment in ("m", "v"):
+    for moment in ("m", "s"):
         if not isinstance(state[moment], dict) or set(state[moment]) != set(params):
             raise ValueError(f"state[{moment!r}] must have the same keys as params: {sorted(params)}")
         for k, p in params.items():
-            s = np.asarray(state[moment][k])
-            if s.shape != p.shape or s.dtype != p.dtype:
+            arr = np.asarray(state[moment][k])
+            if arr.shape != p.shape or arr.dtype != p.dtype:
                 raise ValueError(f"state[{moment!r}][{k!r}] must have shape {p.shape} and dtype {p.dtype}, "
-                                 f"got {s.shape} {s.dtype}")
+                                 f"got {arr.shape} {arr.dtype}")
     return params, grads, state
 
 

@@ -29,7 +29,8 @@ def l2_cost(params, lambd, m):
     lambd : float >= 0
         Regularization strength (0 switches regularization off).
     m : int > 0
-        Number of examples the data cost is averaged over.
+        Number of examples the data cost is averaged over: the training-set size N
+        (the course's m), not the size of a mini-batch.
 
     Returns
     -------
@@ -57,6 +58,8 @@ def l2_grads(params, grads, lambd, m):
         Gradients of the data cost, with the same keys and shapes as ``params``.
     lambd : float >= 0
     m : int > 0
+        The training-set size N, as in :func:`l2_cost`, also when ``grads`` come from a
+        mini-batch: the penalty's pull is then the same at every step.
 
     Returns
     -------

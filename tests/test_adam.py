@@ -46,7 +46,7 @@ def test_init_gives_zero_moments_and_step_zero(rng):
     state = init_adam_state(params)
     assert state["t"] == 0
     for k, p in params.items():
-        for moment in ("m", "v"):
+        for moment in ("m", "s"):
             assert state[moment][k].shape == p.shape and state[moment][k].dtype == p.dtype
             assert not state[moment][k].any()
 
@@ -127,7 +127,7 @@ def test_second_step_matches_a_hand_computation():
     expected = 1.0 - lr * g1 / (abs(g1) + eps) - lr * m_hat / (np.sqrt(v_hat) + eps)
     np.testing.assert_allclose(p2["w"], [expected], rtol=1e-12)
     np.testing.assert_allclose(s2["m"]["w"], [m], rtol=1e-12)
-    np.testing.assert_allclose(s2["v"]["w"], [v], rtol=1e-12)
+    np.testing.assert_allclose(s2["s"]["w"], [v], rtol=1e-12)
 
 
 def test_minimizes_an_ill_conditioned_quadratic():
@@ -159,7 +159,7 @@ def test_adamw_decay_alone_is_geometric():
     params = {"w": np.array([1.0, 10.0])}
     out, state = _run(params, lambda p: {"w": np.zeros(2)}, 100, lr=1e-3, weight_decay=0.01, decoupled=True)
     np.testing.assert_allclose(out["w"], params["w"] * (1 - 1e-5) ** 100, rtol=1e-12)
-    assert not state["m"]["w"].any() and not state["v"]["w"].any()
+    assert not state["m"]["w"].any() and not state["s"]["w"].any()
 
 
 def test_l2_in_adam_decays_large_weights_relatively_less():
@@ -234,7 +234,7 @@ def test_dtype_is_kept(rng, dtype, decoupled):
     new, state = _run(params, lambda p: _grads_like(p, rng), 10, weight_decay=0.1, decoupled=decoupled)
     for k in params:
         assert new[k].dtype == dtype
-        assert state["m"][k].dtype == dtype and state["v"][k].dtype == dtype
+        assert state["m"][k].dtype == dtype and state["s"][k].dtype == dtype
 
 
 def test_inputs_are_not_mutated(rng):
@@ -242,12 +242,13 @@ def test_inputs_are_not_mutated(rng):
     grads = _grads_like(params, rng)
     state = init_adam_state(params)
     state["m"] = {k: rng.normal(size=p.shape) for k, p in params.items()}
-    state["v"] = {k: rng.uniform(0.1, 1.0, size=p.shape) for k, p in params.items()}
+    state["s"] = {k: rng.uniform(0.1, 1.0, size=p.shape) for k, p in params.items()}
     state["t"] = 3
-    copies = [{k: v.copy() for k, v in d.items()} for d in (params, grads, state["m"], state["v"])]
+    arrays = (params, grads, state["m"], state["s"])
+    copies = [{k: v.copy() for k, v in d.items()} for d in arrays]
     adam_step(params, grads, state, lr=0.1, weight_decay=0.1, decoupled=True)
     adam_step(params, grads, state, lr=0.1, weight_decay=0.1, decoupled=False)
-    for before, after in zip(copies, (params, grads, state["m"], state["v"]), strict=True):
+    for before, after in zip(copies, arrays, strict=True):
         for k in before:
             np.testing.assert_array_equal(before[k], after[k])
     assert state["t"] == 3
@@ -315,13 +316,13 @@ def test_state_of_another_model_is_rejected():
     p = {"w": np.ones(2)}
     with pytest.raises(ValueError, match=r"state\['m'\] must have the same keys"):
         adam_step(p, {"w": np.ones(2)}, init_adam_state({"v": np.ones(2)}))
-    with pytest.raises(ValueError, match=r"state\['v'\]\['w'\] must have shape"):
+    with pytest.raises(ValueError, match=r"state\['s'\]\['w'\] must have shape"):
         state = init_adam_state(p)
-        state["v"] = {"w": np.ones(3)}
+        state["s"] = {"w": np.ones(3)}
         adam_step(p, {"w": np.ones(2)}, state)
 
 
-@pytest.mark.parametrize("state", [{}, {"m": {}, "v": {}}, "state"])
+@pytest.mark.parametrize("state", [{}, {"m": {}, "s": {}}, "state"])
 def test_malformed_state_is_rejected(state):
     with pytest.raises(TypeError, match="state must be the dict returned by init_adam_state"):
         adam_step({"w": np.ones(2)}, {"w": np.ones(2)}, state)
@@ -378,7 +379,7 @@ def test_inplace_form_equals_the_readable_form(rng, decoupled, weight_decay, dty
     for k in params:
         np.testing.assert_array_equal(fast[k], params[k])
         np.testing.assert_array_equal(fast_state["m"][k], state["m"][k])
-        np.testing.assert_array_equal(fast_state["v"][k], state["v"][k])
+        np.testing.assert_array_equal(fast_state["s"][k], state["s"][k])
         assert fast[k].dtype == dtype
     assert fast_state["t"] == state["t"] == 3
 
@@ -433,7 +434,7 @@ def test_a_malformed_state_error_names_the_keys_it_needs(rng, step):
     params = {"w": rng.normal(size=(4, 3))}
     with pytest.raises(TypeError, match=r"\bstate must be the dict returned by init_adam_state or adam_step"):
         step(params, {"w": params["w"].copy()}, {"t": 0}, lr=0.1)
-    with pytest.raises(TypeError, match=r"\(keys 't', 'm', 'v'\)"):
+    with pytest.raises(TypeError, match=r"\(keys 't', 'm', 's'\)"):
         step(params, {"w": params["w"].copy()}, {"t": 0}, lr=0.1)
 
 
@@ -458,12 +459,12 @@ def test_inplace_form_names_what_it_rejects(rng):
     with pytest.raises(TypeError, match=r"\bparams must be a non-empty dict of float arrays, got list"):
         adam_step_inplace([params["w"]], grads, state)
     with pytest.raises(TypeError, match=r"\bparams must be a non-empty dict of float arrays, got dict"):
-        adam_step_inplace({}, {}, {"t": 0, "m": {}, "v": {}})
+        adam_step_inplace({}, {}, {"t": 0, "m": {}, "s": {}})
     with pytest.raises(TypeError, match=r"\bgrads\['w'\] must be a float ndarray, got ndarray"):
         adam_step_inplace(params, {"w": np.ones((4, 3), dtype=np.int64)}, state)
     with pytest.raises(TypeError, match=r"\bgrads\['w'\] must be a float ndarray, got list"):
         adam_step_inplace(params, {"w": grads["w"].tolist()}, state)
-    for moment in ("m", "v"):
+    for moment in ("m", "s"):
         name = rf"\bstate\['{moment}'\]\['w'\]"
         bad = {**state, moment: {"w": [0.0]}}
         with pytest.raises(TypeError, match=name + " must be a float ndarray, got list"):

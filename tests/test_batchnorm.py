@@ -76,6 +76,16 @@ def test_training_gradient_sums_to_zero_per_feature(rng):
     np.testing.assert_allclose(dx.sum(axis=0), 0, atol=1e-10)
 
 
+def test_a_bias_before_batch_norm_changes_nothing(rng):
+    """A per-feature bias added before normalization leaves the output unchanged."""
+    x = _batch(rng)
+    gamma, beta, state = init_batchnorm(5)
+    gamma, beta = rng.uniform(0.5, 2, 5), rng.normal(size=5)
+    out, _, _ = batchnorm_forward(x, gamma, beta, state)
+    shifted, _, _ = batchnorm_forward(x + rng.normal(0, 3, size=5), gamma, beta, state)
+    np.testing.assert_allclose(shifted, out, rtol=0, atol=1e-12)
+
+
 def test_running_statistics_follow_the_momentum_rule(rng):
     x = _batch(rng, n=10)
     gamma, beta, _ = init_batchnorm(5)

@@ -34,7 +34,7 @@ def test_textbook_adamw_is_the_snippets_adamw(rng):
     tw, tm, tv = bench.textbook_adamw(w, g, np.zeros(50), np.zeros(50), 1, 0.01)
     np.testing.assert_allclose(tw, new_params["w"], rtol=1e-12)
     np.testing.assert_allclose(tm, new_state["m"]["w"], rtol=1e-12)
-    np.testing.assert_allclose(tv, new_state["v"]["w"], rtol=1e-12)
+    np.testing.assert_allclose(tv, new_state["s"]["w"], rtol=1e-12)
 
 
 def test_textbook_batchnorm_is_the_snippets_batchnorm(rng):

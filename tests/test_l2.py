@@ -146,6 +146,32 @@ def test_l2_through_momentum_decays_about_one_over_one_minus_beta_times_faster()
     np.testing.assert_allclose(shrink_l2 / shrink_sgdw, 1 / (1 - beta), rtol=0.02)
 
 
+def test_l2_term_does_not_depend_on_the_batch_size(rng):
+    """With m = N, an epoch's mini-batch gradients average to the full-batch gradient.
+
+    A linear model, squared error averaged over the rows it sees; N = 12 examples in
+    batches of B = 4. Passing the batch size as m instead inflates the decay by N / B.
+    """
+    N, B, lambd = 12, 4, 0.7
+    X, y = rng.normal(size=(N, 3)), rng.normal(size=N)
+    params = {"W1": rng.normal(0.5, 1.0, size=(1, 3)), "b1": np.array([0.2])}
+
+    def data_grads(rows):
+        residual = X[rows] @ params["W1"][0] + params["b1"][0] - y[rows]
+        return {"W1": (residual @ X[rows])[None, :] / len(rows),
+                "b1": np.array([residual.mean()])}
+
+    full = l2_grads(params, data_grads(np.arange(N)), lambd, N)
+    batches = np.array_split(rng.permutation(N), N // B)
+    for m, matches in ((N, True), (B, False)):
+        mean = {key: np.mean([l2_grads(params, data_grads(rows), lambd, m)[key]
+                              for rows in batches], axis=0) for key in params}
+        assert np.allclose(mean["W1"], full["W1"], rtol=1e-12, atol=0) is matches
+        np.testing.assert_allclose(mean["b1"], full["b1"], rtol=1e-12)
+    inflated = lambd * (1 / B - 1 / N) * params["W1"]
+    np.testing.assert_allclose(mean["W1"] - full["W1"], inflated, rtol=1e-12)
+
+
 def test_inputs_are_not_modified(rng):
     params = _params(rng)
     grads = _params(rng)

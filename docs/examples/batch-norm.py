@@ -4,11 +4,14 @@
 # **Question.** Does batch normalization change how the same deep network trains, and does it let it
 # train at a learning rate where the plain network fails?
 #
-# The data are three interleaved spirals in the plane (900 training points, 900 test points, seeded). The
-# network has eight hidden layers of 32 ReLU units and a softmax output, He-initialized; with batch
-# normalization each hidden layer computes $\mathrm{ReLU}(\mathrm{BN}(A W^\top + b))$
-# ([Batch normalization](../../regularization/batch-norm/)). Both versions start from the same weights and
-# see the same mini-batches of 128 (SGD with momentum 0.9), at two learning rates.
+# The data are three interleaved spirals in the plane (900 training points, 900 test
+# points, seeded). The network has eight hidden layers of 32 ReLU units and a softmax
+# output, He-initialized. Without batch normalization a hidden layer computes
+# $\mathrm{ReLU}(A W^\top + b)$; with it, $\mathrm{ReLU}(\mathrm{BN}(A W^\top))$, with
+# no bias $b$: batch norm's shift $\beta$ takes its place, and below we check that such
+# a bias would never move ([Batch normalization](../../normalization/batch-norm/)). Both
+# versions start from the same weights and see the same mini-batches of 128 (SGD with
+# momentum 0.9), at two learning rates.
 
 # %%
 import base64
@@ -54,9 +57,34 @@ X_test, y_test = spirals(300, rng)
 LAYERS = [2] + [32] * 8 + [3]
 HIDDEN = len(LAYERS) - 2
 initial = init_params(LAYERS, "he_normal", rng)
-initial_bn = dict(initial)
+initial_bn = {key: value for key, value in initial.items()  # no hidden-layer biases
+              if not (key.startswith("b") and int(key[1:]) <= HIDDEN)}
 for layer in range(1, HIDDEN + 1):
     initial_bn[f"gamma{layer}"], initial_bn[f"beta{layer}"], _ = init_batchnorm(LAYERS[layer])
+
+# %% [markdown]
+# ## Why no bias before batch norm
+#
+# Batch norm subtracts each feature's batch mean, so a bias added just before it is
+# subtracted again: the output is the same whatever $b$ is. The bias's gradient is the
+# batch sum of batch norm's input gradient, which is zero for every feature (the sum of
+# $B g_{ij} - \sum_k g_{kj} - \hat x_{ij} \sum_k g_{kj} \hat x_{kj}$ over $i$ is zero,
+# since $\sum_i \hat x_{ij} = 0$), so gradient descent would never move it. On the first
+# hidden layer, with a bias of 5 and a random upstream gradient:
+
+# %%
+Z1 = X_train[:128] @ initial["W1"].T
+gamma, beta, bn_state = init_batchnorm(LAYERS[1])
+out, bn_cache, _ = batchnorm_forward(Z1, gamma, beta, bn_state)
+out_shifted, _, _ = batchnorm_forward(Z1 + 5.0, gamma, beta, bn_state)
+dZ1, _, _ = batchnorm_backward(np.random.default_rng(3).normal(size=Z1.shape), bn_cache)
+grad_b = dZ1.sum(axis=0)  # what the bias would get
+change = np.max(np.abs(out_shifted - out))
+print(f"largest change of the output from the bias: {change:.1e}")
+print(f"largest |gradient| of the bias: {np.max(np.abs(grad_b)):.1e}, "
+      f"of the layer's input: {np.max(np.abs(dZ1)):.1e}")
+assert np.allclose(out_shifted, out, rtol=0, atol=1e-12)
+assert np.max(np.abs(grad_b)) < 1e-12 * np.max(np.abs(dZ1)) * len(Z1)
 
 # %% [markdown]
 # ## The network, forward and backward
@@ -72,12 +100,15 @@ def forward(params, X, bn_states, training):
     use_bn = "gamma1" in params
     caches, new_states, A = [], [], X
     for layer in range(1, HIDDEN + 1):
-        Z = A @ params[f"W{layer}"].T + params[f"b{layer}"]
+        Z = A @ params[f"W{layer}"].T
         bn_cache = None
-        if use_bn:
-            Z, bn_cache, state = batchnorm_forward(Z, params[f"gamma{layer}"], params[f"beta{layer}"],
-                                                   bn_states[layer - 1], training=training)
+        if use_bn:  # no bias: batch norm's beta shifts instead
+            gamma, beta = params[f"gamma{layer}"], params[f"beta{layer}"]
+            Z, bn_cache, state = batchnorm_forward(Z, gamma, beta, bn_states[layer - 1],
+                                                   training=training)
             new_states.append(state)
+        else:
+            Z = Z + params[f"b{layer}"]
         caches.append((A, Z, bn_cache))
         A = relu(Z)
     logits = A @ params[f"W{HIDDEN + 1}"].T + params[f"b{HIDDEN + 1}"]
@@ -95,7 +126,9 @@ def backward(params, logits, cache, y):
         dZ = dA * relu_grad(Z)
         if bn_cache is not None:
             dZ, grads[f"gamma{layer}"], grads[f"beta{layer}"] = batchnorm_backward(dZ, bn_cache)
-        grads[f"W{layer}"], grads[f"b{layer}"] = dZ.T @ A_prev, dZ.sum(axis=0)
+        else:
+            grads[f"b{layer}"] = dZ.sum(axis=0)
+        grads[f"W{layer}"] = dZ.T @ A_prev
         dA = dZ @ params[f"W{layer}"]
     return {key: grads[key] for key in params}
 

@@ -52,16 +52,21 @@ print(f"largest stable learning rate: 2 / {max(CURVATURES):g} = {2 / max(CURVATU
 # %% [markdown]
 # ## Four learning rates, one bowl
 #
-# `run_gradient_descent` records every iterate. Below the limit, a larger step is faster; just below it
-# the steep coordinate flips sign at every step (it is multiplied by $1 - 0.079 \cdot 25 = -0.975$) and
-# barely shrinks; just above it, the flips grow and the run diverges.
+# `run_gradient_descent` records every iterate. A larger step is faster only up to a
+# point: just below the limit the steep coordinate flips sign at every step (it is
+# multiplied by $1 - 0.079 \cdot 25 = -0.975$) and barely shrinks; just above it, the
+# flips grow and the run diverges. Below the limit the loss falls at every step, zig-zag
+# or not.
 
 # %%
-learning_rates = {"0.01 (too small)": 0.01, "0.05 (good)": 0.05, "0.079 (oscillates)": 0.079,
-                  "0.081 (diverges)": 0.081}
-runs = {name: run_gradient_descent(bowl, W0, lr, STEPS) for name, lr in learning_rates.items()}
+learning_rates = {"0.01 (too small)": 0.01, "0.05 (good)": 0.05,
+                  "0.079 (zig-zags)": 0.079, "0.081 (diverges)": 0.081}
+runs = {name: run_gradient_descent(bowl, W0, lr, STEPS)
+        for name, lr in learning_rates.items()}
 for name, (_, losses) in runs.items():
     print(f"lr = {name:20s} loss after {STEPS} steps: {losses[-1]:10.4g}")
+for name, lr in learning_rates.items():  # below 2 / c_max the loss falls at every step
+    assert np.all(np.diff(runs[name][1]) < 0) == (lr < 2 / max(CURVATURES)), name
 
 # %%
 w1, w2 = np.meshgrid(np.linspace(-10, 10, 201), np.linspace(-3.5, 3.5, 141))
@@ -78,11 +83,15 @@ for ax in axes[1]:
 for ax in axes[:, 0]:
     ax.set_ylabel("$w_2$ (steep)")
 fig.suptitle(f"{STEPS} steps of gradient descent from the same start, four learning rates")
-show(fig, "Four panels with the elliptical contours of the loss, w1 (the flat direction, -10 to 3) across "
-          "and w2 (the steep direction, -3.5 to 3.5) up, each with the 40-step path from (-9, 2) towards the "
-          "minimum at the origin (star). lr 0.01: the path drops to the valley floor and creeps only to w1 "
-          "near -6. lr 0.05: it reaches the floor in one step and moves along it to w1 near -1. lr 0.079: it "
-          "zig-zags across the valley with slowly shrinking swings and ends near the minimum. lr 0.081: the "
+zig_zag_end = runs["0.079 (zig-zags)"][0][-1]
+show(fig, "Four panels with the elliptical contours of the loss, w1 (the flat "
+          "direction, -10 to 3) across and w2 (the steep direction, -3.5 to 3.5) up, "
+          "each with the 40-step path from (-9, 2) towards the minimum at the origin "
+          "(star). lr 0.01: the path drops to the valley floor and creeps only to w1 "
+          "near -6. lr 0.05: it reaches the floor in one step and moves along it to w1 "
+          "near -1. lr 0.079: it zig-zags across the valley with slowly shrinking "
+          f"swings, and after 40 steps w1 is {zig_zag_end[0]:.1f} but w2 still swings "
+          f"by {abs(zig_zag_end[1]):.1f} on either side of the floor. lr 0.081: the "
           "zig-zags grow at every step until they leave the plot.")
 
 # %%
@@ -94,6 +103,71 @@ ax.legend(fontsize=8)
 show(fig, "Loss on a log scale against the step, 0 to 40, for the four learning rates, all starting at 90. "
           "lr 0.05 falls fastest, to 0.67; lr 0.079 falls steadily to 6.7; lr 0.01 drops quickly at first "
           "then crawls, ending at 18; lr 0.081 dips for a few steps, then rises to 360.")
+
+# %% [markdown]
+# ## Which learning rate is fastest?
+#
+# Not the largest stable one. Each coordinate shrinks by $|1 - \eta c_i|$ per step, so
+# the slowest one sets the pace: the factor $\max_i |1 - \eta c_i|$. Small rates are
+# held back by the flat direction ($1 - \eta c_{\min}$ falls as $\eta$ grows), large
+# ones by the steep direction ($|1 - \eta c_{\max}|$ grows once $\eta > 1/c_{\max}$).
+# The two meet at $\eta^* = 2/(c_{\min} + c_{\max}) = 2/26 \approx 0.077$, where both
+# shrink by $(\kappa - 1)/(\kappa + 1) = 24/26 \approx 0.923$ per step, with
+# $\kappa = c_{\max} / c_{\min} = 25$ the condition number (Nesterov's textbook step for
+# a quadratic). The sweep below measures the factor from the last step of each run and
+# the loss after 40 steps, for 160 learning rates up to the limit.
+
+# %%
+sweep_lrs = np.linspace(0.0005, 0.08, 160, endpoint=False)
+sweep_paths = [run_gradient_descent(bowl, W0, lr, STEPS) for lr in sweep_lrs]
+final_losses = np.array([losses[-1] for _, losses in sweep_paths])
+# Measured per-coordinate factor |w_t / w_(t-1)| at the last step of each run.
+factors = np.array([np.abs(path[-1] / path[-2]) for path, _ in sweep_paths])
+c = np.array(CURVATURES)
+predicted = np.abs(1 - np.outer(sweep_lrs, c))
+np.testing.assert_allclose(factors, predicted, rtol=1e-9)
+lr_star = 2 / (c.min() + c.max())
+kappa = c.max() / c.min()
+slowest = factors.max(axis=1)
+best_factor_lr = sweep_lrs[np.argmin(slowest)]
+best_loss_lr = sweep_lrs[np.argmin(final_losses)]
+print(f"eta* = 2 / (c_min + c_max) = {lr_star:.4f}: factor (kappa - 1) / (kappa + 1) = "
+      f"{(kappa - 1) / (kappa + 1):.4f}")
+print(f"smallest measured factor {slowest.min():.4f} at lr = {best_factor_lr:.4f}")
+print(f"lowest loss after {STEPS} steps {final_losses.min():.3g} "
+      f"at lr = {best_loss_lr:.4f}")
+assert abs(best_factor_lr - lr_star) <= sweep_lrs[1] - sweep_lrs[0]
+assert abs(slowest.min() - (kappa - 1) / (kappa + 1)) < 2e-3
+assert 0.06 < best_loss_lr <= lr_star  # the fastest run is near eta*, not at the limit
+assert 5 < runs["0.079 (zig-zags)"][1][-1] / runs["0.05 (good)"][1][-1] < 20
+
+# %%
+fig, (ax_loss, ax_rate) = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
+ax_loss.semilogy(sweep_lrs, final_losses, color="C0")
+ax_loss.set(xlabel="learning rate", ylabel=f"loss after {STEPS} steps (log scale)",
+            title="The fastest rate is below the limit")
+for ax in (ax_loss, ax_rate):
+    ax.axvline(lr_star, color="black", linestyle="--", linewidth=1,
+               label=f"eta* = {lr_star:.3f}")
+    ax.axvline(2 / c.max(), color="C3", linestyle=":", linewidth=1.2,
+               label=f"limit 2 / c_max = {2 / c.max():.2f}")
+ax_rate.plot(sweep_lrs, slowest, color="0.6", linewidth=6, alpha=0.5,
+             label="the slowest: sets the pace")
+ax_rate.plot(sweep_lrs, factors[:, 0], color="C0", label="flat w1: |1 - eta|")
+ax_rate.plot(sweep_lrs, factors[:, 1], color="C1", label="steep w2: |1 - 25 eta|")
+ax_rate.set(xlabel="learning rate", ylabel="factor per step", ylim=(0, 1.05),
+            title="Per-step factor of each coordinate (measured)")
+ax_loss.legend(fontsize=8)
+ax_rate.legend(fontsize=8, loc="lower left")
+show(fig, "Two panels against the learning rate, 0 to 0.08, with a dashed line at "
+          f"eta* = {lr_star:.3f} and a dotted one at the limit 0.08. Left: the loss "
+          f"after {STEPS} steps on a log scale falls from about {final_losses[0]:.2g} "
+          f"at the smallest rate to its lowest, {final_losses.min():.2g}, at "
+          f"{best_loss_lr:.3f}, then rises steeply to about {final_losses[-1]:.2g} "
+          "just below the limit. Right: the measured factor by which each coordinate "
+          "shrinks per step: the flat one's falls along a straight line from 1, the "
+          "steep one's falls to 0 at 0.04 and rises back to 1 at the limit; their "
+          "maximum is lowest, about 0.92, where they cross, at eta*.")
 
 # %% [markdown]
 # ## Plain gradient descent against momentum
@@ -177,9 +251,22 @@ show(fig, "Loss on a log scale against the step, 0 to 40, all at learning rate 0
           "Plain gradient descent falls slowly along a straight line to 3.5; momentum with beta 0.7 falls "
           "steadily to about 0.00001; momentum with beta 0.9 oscillates up and down and ends near 1.2.")
 
+# %%
+final = {name: losses[-1] for name, (_, losses) in compared.items()}
+assert final["momentum, beta = 0.7"] < 1e-4 < 1 < final["plain GD"]
+assert np.any(np.diff(compared["momentum, beta = 0.9"][1]) > 0)  # up and down
+assert final["momentum, beta = 0.9"] > 100 * final["momentum, beta = 0.7"]
+
 # %% [markdown]
-# **Answer.** Below $2/c_{\max}$ a larger learning rate converges faster, but close to that limit the
-# steep direction oscillates, and just above it the loss grows at every step (from 90 to 360 in 40 steps
-# here, and without bound after). On the same narrow valley and at the same learning rate, momentum with
-# $\beta = 0.7$ reaches a loss about $10^{-5}$ where plain gradient descent is still above 1; too much
-# momentum ($\beta = 0.9$) overshoots and spirals, so $\beta$, like the learning rate, has a good range.
+# **Answer.** Below $2/c_{\max}$ every learning rate converges and the loss falls at
+# every step, even where the steep coordinate zig-zags. A larger rate is faster only up
+# to $\eta^* = 2/(c_{\min} + c_{\max}) \approx 0.077$, where the flat and the steep
+# direction shrink by the same factor, $(\kappa - 1)/(\kappa + 1) \approx 0.92$ per
+# step; beyond it the steep direction sets the pace, so 0.079 ends ten times higher than
+# 0.05 (6.7 against 0.67 after 40 steps). Just above $2/c_{\max}$ the loss grows at
+# every step (from 90 to 360 in 40 steps here, and without bound after). On the same
+# narrow valley and at the same learning rate, momentum with $\beta = 0.7$ reaches a
+# loss below $10^{-4}$ where plain gradient descent is still above 1; too much momentum
+# ($\beta = 0.9$) overshoots and spirals, so $\beta$, like the learning rate, has a good
+# range. The notebook asserts each of these statements, so the build fails if one stops
+# being true.

@@ -79,11 +79,12 @@ def train(lambd=0.0, keep_prob=1.0, seed=1):
 # %% [markdown]
 # ## Three runs
 #
-# L2 adds $\frac{\lambda}{2m}\sum \lVert W \rVert^2$ to the cost
-# ([L2 regularization](../../regularization/l2/)); with Adam this is the coupled "Adam + L2" form, which
-# is what the notes describe. Dropout keeps each hidden unit with probability `keep_prob` during training
-# and is switched off at test time ([Dropout](../../regularization/dropout/)). A tiny data set and a wide
-# network need strong settings: $\lambda = 1$, `keep_prob = 0.3`.
+# L2 adds $\frac{\lambda}{2N}\sum \lVert W \rVert^2$ to the cost, $N$ the number of
+# training examples ([L2 regularization](../../regularization/l2/)); with Adam this is
+# the coupled "Adam + L2" form, which is what the notes describe. Dropout keeps each
+# hidden unit with probability `keep_prob` during training and is switched off at test
+# time ([Dropout](../../regularization/dropout/)). A tiny data set and a wide network
+# need strong settings: $\lambda = 1$, `keep_prob = 0.3`.
 
 # %%
 runs = {

@@ -43,7 +43,7 @@ def _panel(ax, style, X, y, title):
     ax.set_xlim(g0[0], g0[-1])
     ax.set_ylim(g1[0], g1[-1])
     ax.plot(path[:, 0], path[:, 1], "o-", color=style["palette"][1], markersize=3, linewidth=1.2,
-            label=r"25 steps of gradient descent from 0, learning rate $1/\lambda_{\max}$")
+            label=r"25 steps of gradient descent from 0, learning rate $1/c_{\max}$")
     ax.plot(*w_star, "*", color=style["palette"][3], markersize=12, label="minimum")
     condition = np.linalg.cond(hessian)
     ax.set_title(f"{title}\ncondition number {condition:.2g}", fontsize=10)

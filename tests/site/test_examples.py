@@ -156,3 +156,57 @@ def test_cache_key_changes_when_an_imported_snippet_changes_is_not_notebook_only
     assert key(str(notebook), {}, True) == before
     (snippets / "dropout.py").write_text("VERSION = 2\n")  # imported: new key, the notebook runs again
     assert key(str(notebook), {}, True) != before
+
+
+def _code(stem):
+    cells = _notebook(ROOT / "docs" / "examples" / f"{stem}.py").cells
+    return "\n".join(c.source for c in cells if c.cell_type == "code")
+
+
+def test_learning_rate_example_asserts_that_the_fastest_rate_is_eta_star():
+    """M13: the answer says the fastest rate is 2 / (c_min + c_max), not the largest stable one;
+    the notebook asserts it on its own sweep, so the build fails if the answer stops being true."""
+    code = _code("learning-rate")
+    assert "lr_star = 2 / (c.min() + c.max())" in code
+    assert re.search(r"^assert abs\(best_factor_lr - lr_star\)", code, re.MULTILINE)
+    assert re.search(r"^assert 0\.06 < best_loss_lr <= lr_star", code, re.MULTILINE)
+    answer = _notebook(ROOT / "docs/examples/learning-rate.py").cells[-1].source
+    assert "a larger learning rate converges faster" not in answer
+    assert r"\eta^* = 2/(c_{\min} + c_{\max})" in answer
+
+
+def test_digits_example_l2_uses_the_training_set_size():
+    """M14: l2_grads gets N = len(X_std), the examples the cost averages over, not the batch."""
+    code = _code("digits")
+    calls = [line for line in code.splitlines() if "l2_grads(" in line]
+    assert calls and all(line.rstrip().endswith(", lambd, N)") for line in calls)
+    assert "N = len(X_std)" in code and "len(X_batch)" not in code
+
+
+def test_digits_example_range_test_uses_the_training_optimizer():
+    """M15: the peak rate comes from a sweep with momentum SGD, from the training's start."""
+    code = _code("digits")
+    assert "momentum_step(work, grads, state[\"momentum\"], lr=0.0" in code
+    assert re.search(r"^max_lr = suggestions\[f\"momentum", code, re.MULTILINE)
+    assert "params = initial" in code and "init_params(LAYERS, \"he_normal\", rng)" not in code
+
+
+def test_batch_norm_example_has_no_bias_before_batch_norm(monkeypatch):
+    """M16: the hidden layers with batch norm have no bias (it would never move), and the
+    forward and backward passes run without one. Executes the cells up to the training."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    cells = [c.source for c in _notebook(ROOT / "docs/examples/batch-norm.py").cells
+             if c.cell_type == "code"]
+    namespace = {}
+    for source in cells:
+        if source.startswith("runs = {}"):
+            break
+        exec(compile(source, "batch-norm.py", "exec"), namespace)  # noqa: S102
+    params, hidden = namespace["initial_bn"], namespace["HIDDEN"]
+    assert not {f"b{layer}" for layer in range(1, hidden + 1)} & set(params)
+    assert f"b{hidden + 1}" in params and "gamma1" in params
+    X, y = namespace["X_train"][:16], namespace["y_train"][:16]
+    states = [namespace["init_batchnorm"](n)[2] for n in namespace["LAYERS"][1:-1]]
+    logits, cache, _ = namespace["forward"](params, X, states, training=True)
+    grads = namespace["backward"](params, logits, cache, y)
+    assert set(grads) == set(params)
