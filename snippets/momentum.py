@@ -148,6 +148,84 @@ def momentum_step_inplace(params, grads, state, *, lr, beta=0.9, form="pytorch",
 # --8<-- [end:inplace]
 
 
+# --8<-- [start:tuned]
+def tuned_gradient_descent(mu, L):
+    """The best constant learning rate of plain gradient descent on a quadratic bowl.
+
+    On a bowl whose curvatures (Hessian eigenvalues) lie in ``[mu, L]``, each step
+    multiplies the error along curvature ``c`` by ``1 - lr * c``. The worst factor
+    over ``[mu, L]`` is smallest when the two ends balance, ``1 - lr*mu = lr*L - 1``.
+
+    Parameters
+    ----------
+    mu : float > 0
+        Smallest curvature.
+    L : float >= mu
+        Largest curvature; ``kappa = L / mu`` is the condition number.
+
+    Returns
+    -------
+    lr : float
+        ``2 / (L + mu)``.
+    rate : float
+        The error's contraction per step, ``(kappa - 1) / (kappa + 1)``.
+
+    References
+    ----------
+    Nesterov, "Introductory Lectures on Convex Optimization", 2004, section 2.1.
+    """
+    mu, L = _check_curvature_range(mu, L)
+    kappa = L / mu
+    return 2.0 / (L + mu), (kappa - 1.0) / (kappa + 1.0)
+
+
+def tuned_momentum(mu, L):
+    """The best constant (lr, beta) of heavy-ball momentum on a quadratic bowl.
+
+    Polyak's heavy ball, ``w_t = w_{t-1} - lr*g_t + beta*(w_{t-1} - w_{t-2})``, is
+    exactly :func:`momentum_step` in the PyTorch form with the same ``lr`` and
+    ``beta``, since ``-lr*v_t = beta*(-lr*v_{t-1}) - lr*g_t``. (The EMA form needs
+    ``lr / (1 - beta)``.)
+
+    Parameters
+    ----------
+    mu : float > 0
+        Smallest curvature.
+    L : float >= mu
+        Largest curvature; ``kappa = L / mu`` is the condition number.
+
+    Returns
+    -------
+    lr : float
+        ``4 / (sqrt(L) + sqrt(mu))**2``.
+    beta : float
+        ``((sqrt(kappa) - 1) / (sqrt(kappa) + 1))**2``.
+    rate : float
+        The error's contraction per step, ``sqrt(beta)``, along every curvature
+        in ``[mu, L]``.
+
+    References
+    ----------
+    Polyak, "Some methods of speeding up the convergence of iteration methods",
+    1964; Goh, "Why Momentum Really Works", Distill, 2017.
+    """
+    mu, L = _check_curvature_range(mu, L)
+    root = (L / mu) ** 0.5
+    rate = (root - 1.0) / (root + 1.0)
+    return 4.0 / (L**0.5 + mu**0.5) ** 2, rate**2, rate
+# --8<-- [end:tuned]
+
+
+def _check_curvature_range(mu, L):
+    _check_number(mu, "mu")
+    _check_number(L, "L")
+    if mu <= 0:
+        raise ValueError(f"mu must be > 0, got {mu}")
+    if L < mu:
+        raise ValueError(f"L must be >= mu ({mu}), got {L}")
+    return float(mu), float(L)
+
+
 def _check_inplace_inputs(params, grads, state):
     if not isinstance(state, dict) or set(state) != {"step", "velocity"}:
         raise TypeError("state must be the dict returned by init_momentum_state or momentum_step")
