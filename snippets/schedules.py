@@ -213,7 +213,7 @@ def sgd_on_noisy_quadratic(w0, curvatures, lrs, *, batch_size, noise_std, rng):
     curvatures : sequence of d floats > 0
         The Hessian's eigenvalues ``c_i``.
     lrs : sequence of floats >= 0
-        The learning rate of every step, e.g. ``[step_decay(k, ...) for k in range(T)]``.
+        The learning rate of every step, e.g. from :func:`step_decay`.
     batch_size : int >= 1
     noise_std : float >= 0
         Standard deviation of one example's gradient noise, per coordinate.
@@ -230,7 +230,8 @@ def sgd_on_noisy_quadratic(w0, curvatures, lrs, *, batch_size, noise_std, rng):
     _check_positive_int(batch_size, "batch_size")
     _check_number(noise_std, "noise_std", low=0.0)
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        name = type(rng).__name__
+        raise TypeError(f"rng must be a numpy.random.Generator, got {name}")
     # The mean of batch_size independent noises has std noise_std / sqrt(batch_size).
     batch_noise = noise_std / math.sqrt(batch_size)
     losses = [0.5 * np.sum(c * w**2, axis=-1)]
@@ -285,7 +286,7 @@ def sgd_noise_floor(lr, curvatures, *, batch_size, noise_std):
     Parameters
     ----------
     lr : float, 0 <= lr < 2 / max(curvatures)
-        Constant learning rate (at or above ``2 / max(c)`` there is no floor: SGD diverges).
+        Constant learning rate; at or above ``2 / max(c)`` SGD diverges: no floor.
     curvatures : sequence of floats > 0
     batch_size : int >= 1
     noise_std : float >= 0
@@ -294,13 +295,14 @@ def sgd_noise_floor(lr, curvatures, *, batch_size, noise_std):
     Returns
     -------
     float
-        ``lr * noise_std**2 / (2 * batch_size) * sum(1 / (2 - lr * c_i))``: to first order
-        in ``lr``, ``lr / batch_size * noise_std**2 * d / 4`` for ``d`` coordinates.
+        ``lr * noise_std**2 / (2 * batch_size) * sum(1 / (2 - lr * c_i))``: to first
+        order in ``lr``, ``lr / batch_size * noise_std**2 * d / 4`` for ``d`` coordinates.
     """
     _check_number(lr, "lr", low=0.0)
     _, c = _check_quadratic(np.zeros(len(np.atleast_1d(curvatures))), curvatures)
     if lr * c.max() >= 2:
-        raise ValueError(f"lr must be below 2 / max(curvatures) = {2 / c.max()}, got {lr}")
+        limit = 2 / c.max()
+        raise ValueError(f"lr must be below 2 / max(curvatures) = {limit}, got {lr}")
     _check_positive_int(batch_size, "batch_size")
     _check_number(noise_std, "noise_std", low=0.0)
     return float(lr * noise_std**2 / (2 * batch_size) * np.sum(1.0 / (2.0 - lr * c)))
@@ -312,10 +314,12 @@ def _check_quadratic(w0, curvatures):
     if not np.issubdtype(w.dtype, np.floating):
         raise TypeError(f"w0 must be a float array, got dtype {w.dtype}")
     if w.ndim not in (1, 2) or not np.all(np.isfinite(w)):
-        raise ValueError(f"w0 must be a finite array of shape (d,) or (runs, d), got {w.shape}")
+        raise ValueError(
+            f"w0 must be a finite array of shape (d,) or (runs, d), got {w.shape}")
     c = np.asarray(curvatures, dtype=float) if _is_numbers(curvatures) else None
     if c is None or c.ndim != 1 or c.shape[0] != w.shape[-1]:
-        raise ValueError(f"curvatures must be {w.shape[-1]} numbers, one per coordinate of w0")
+        d = w.shape[-1]
+        raise ValueError(f"curvatures must be {d} numbers, one per coordinate of w0")
     if not np.all(np.isfinite(c)) or not np.all(c > 0):
         raise ValueError(f"curvatures must be finite and > 0, got {c}")
     return w, c

@@ -1,6 +1,6 @@
 """Figures for the learning-rate schedules page, drawn from snippets/schedules.py."""
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from _style import subplots
@@ -71,7 +71,7 @@ NQM_CURVATURES = np.geomspace(0.1, 1.0, 20)  # a noisy quadratic in 20 dimension
 NQM_STEPS, NQM_RUNS = 2000, 100
 
 
-@lru_cache(maxsize=None)
+@cache
 def _mean_loss(lrs, batch_size, seed):
     """Mean loss over NQM_RUNS runs of SGD (cached: the light and dark figures share it)."""
     rng = np.random.default_rng(seed)
