@@ -296,7 +296,7 @@ def sgd_noise_floor(lr, curvatures, *, batch_size, noise_std):
     -------
     float
         ``lr * noise_std**2 / (2 * batch_size) * sum(1 / (2 - lr * c_i))``: to first
-        order in ``lr``, ``lr / batch_size * noise_std**2 * d / 4`` for ``d`` coordinates.
+        order in ``lr``, ``lr / batch_size * noise_std**2 * d / 4`` (d coordinates).
     """
     _check_number(lr, "lr", low=0.0)
     _, c = _check_quadratic(np.zeros(len(np.atleast_1d(curvatures))), curvatures)
