@@ -467,7 +467,7 @@ def test_tuned_gradient_descent_contracts_both_ends_by_kappa_minus_one_over_kapp
 
 @pytest.mark.parametrize("kappa", KAPPAS)
 def test_tuned_momentum_contracts_every_curvature_by_sqrt_beta(kappa):
-    """Polyak's tuning puts every curvature of [mu, L] on the circle |z| = sqrt(beta)."""
+    """Polyak's tuning puts every curvature in [c_min, c_max] on the circle |z| = sqrt(beta)."""
     lr, beta, rate = tuned_momentum(1.0, kappa)
     np.testing.assert_allclose(lr, 4 / (np.sqrt(kappa) + 1) ** 2, rtol=1e-14)
     np.testing.assert_allclose(rate, (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1), rtol=1e-14)
@@ -502,7 +502,7 @@ def test_pytorch_form_is_polyaks_heavy_ball_with_the_same_lr_and_beta(rng):
 
 @pytest.mark.parametrize("kappa", (10.0, 1000.0))
 def test_tuned_momentum_error_has_the_double_root_closed_form(kappa):
-    """At the two ends of [mu, L] the root z = +-r is double: w_t = (1 + (1 - z) t) z^t w_0."""
+    """At both ends of [c_min, c_max] the root z = +-r is double: w_t = (1 + (1 - z) t) z^t."""
     lr, beta, r = tuned_momentum(1.0, kappa)
     c = np.array([1.0, kappa])
     params = {"w": np.ones(2)}
@@ -535,19 +535,19 @@ def test_gradient_descent_needs_order_kappa_steps_and_momentum_order_sqrt_kappa(
     assert (gd[-1], hb[-1]) == (4606, 238)  # kappa = 1000, the numbers on the page
 
 
-@pytest.mark.parametrize("mu, L, error, message", [
-    (0.0, 1.0, ValueError, r"\bmu must be > 0"),
-    (-1.0, 1.0, ValueError, r"\bmu must be > 0"),
-    (2.0, 1.0, ValueError, r"\bL must be >= mu"),
-    (1.0, float("inf"), ValueError, r"\bL must be finite"),
-    ("1", 2.0, TypeError, r"\bmu must be a number"),
-    (1.0, None, TypeError, r"\bL must be a number"),
+@pytest.mark.parametrize("c_min, c_max, error, message", [
+    (0.0, 1.0, ValueError, r"\bc_min must be > 0"),
+    (-1.0, 1.0, ValueError, r"\bc_min must be > 0"),
+    (2.0, 1.0, ValueError, r"\bc_max must be >= c_min"),
+    (1.0, float("inf"), ValueError, r"\bc_max must be finite"),
+    ("1", 2.0, TypeError, r"\bc_min must be a number"),
+    (1.0, None, TypeError, r"\bc_max must be a number"),
 ])
-def test_tuned_settings_reject_a_bad_curvature_range(mu, L, error, message):
+def test_tuned_settings_reject_a_bad_curvature_range(c_min, c_max, error, message):
     with pytest.raises(error, match=message):
-        tuned_gradient_descent(mu, L)
+        tuned_gradient_descent(c_min, c_max)
     with pytest.raises(error, match=message):
-        tuned_momentum(mu, L)
+        tuned_momentum(c_min, c_max)
 
 
 def test_tuned_settings_at_kappa_1000_are_the_numbers_on_the_page():

@@ -102,14 +102,14 @@ def figure_momentum_condition_number(style):
     ax.loglog(fine, np.log(TOL) / np.log(rate_gd), color=c[0], linewidth=1,
               label="predicted: ln(10⁴) / ln((κ+1)/(κ−1)) ≈ 4.6 κ")
     ax.loglog(kappas, gd, "o", color=c[0],
-              label="measured: gradient descent, lr = 2/(L+μ)")
+              label="measured: gradient descent, lr = 2/(c_max + c_min)")
     ax.loglog(fine, np.log(TOL) / np.log(rate_hb), color=c[1], linewidth=1,
               linestyle=":", label="predicted from the rate alone: ≈ 4.6 √κ")
     ax.loglog(fine, [_double_root_steps(r) for r in rate_hb], color=c[1], linewidth=1,
               label="predicted with the double root's factor 1 + (1 + r) t")
     ax.loglog(kappas, heavy_ball, "s", color=c[1],
               label="measured: tuned momentum (lr, β from Polyak)")
-    ax.set_xlabel("condition number κ = L / μ")
+    ax.set_xlabel("condition number κ = c_max / c_min")
     ax.set_ylabel("steps until |w| ≤ 10⁻⁴ |w₀|")
     ax.set_title("On a bowl with curvatures 1 and κ: κ steps against √κ")
     ax.legend(fontsize=8, loc="upper left")
