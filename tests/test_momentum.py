@@ -559,6 +559,9 @@ def test_tuned_settings_at_kappa_1000_are_the_numbers_on_the_page():
     np.testing.assert_allclose(-1 / np.log(tuned_gradient_descent(1.0, 1000.0)[1]), 500,
                                rtol=1e-3)
     np.testing.assert_allclose(-1 / np.log(rate), 15.8, rtol=1e-2)
+    # 10^4-fold from the rate alone: 146 steps; the double root's factor makes it 238 (+60%).
+    np.testing.assert_allclose(np.log(1e4) / -np.log(rate), 145.6, rtol=1e-3)
+    np.testing.assert_allclose(238 / 145.6, 1.6, rtol=0.03)
 
 
 @pytest.mark.parametrize("kappa, steps", [(10.0, (46, 19)), (10.0**3.5, (14563, 440))])
