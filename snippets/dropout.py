@@ -8,7 +8,7 @@ PyTorch's ``nn.Dropout(p)`` and Keras' ``Dropout(rate)`` take the probability of
 ``keep_prob = 1 - p``.
 
 Reference: Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks from Overfitting",
-JMLR 15, 2014.
+JMLR 15, 2014; Gal and Ghahramani, ICML 2016, for Monte Carlo dropout.
 """
 
 import numpy as np
@@ -68,6 +68,49 @@ def dropout_backward(da, mask, keep_prob):
         raise ValueError(f"mask shape {mask.shape} does not match da shape {da.shape}")
     return da * mask / da.dtype.type(keep_prob)
 # --8<-- [end:backward]
+
+
+# --8<-- [start:mc]
+def mc_dropout_predict(forward, x, n_samples, rng):
+    """Monte Carlo dropout: keep dropout on at test time and average several passes.
+
+    Each pass samples one of the thinned networks; the mean of ``n_samples`` passes
+    estimates the prediction of the whole ensemble, and their spread is a measure
+    of the model's uncertainty (Gal and Ghahramani 2016).
+
+    Parameters
+    ----------
+    forward : callable
+        ``forward(x, rng) -> ndarray``: the network's forward pass with dropout on,
+        i.e. ``training=True`` in every :func:`dropout_forward`, masks from ``rng``.
+    x : ndarray of float, shape (N, features)
+    n_samples : int >= 2
+        Number of stochastic passes.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    mean : ndarray, the average output of the passes
+    std : ndarray, their standard deviation (``ddof=1``), same shape as ``mean``
+
+    References
+    ----------
+    Gal and Ghahramani, "Dropout as a Bayesian Approximation: Representing Model
+    Uncertainty in Deep Learning", ICML 2016.
+    """
+    if not callable(forward):
+        raise TypeError(f"forward must be a function forward(x, rng), got "
+                        f"{type(forward).__name__}")
+    x = _check_float_array(x, "x")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
+        name = type(n_samples).__name__
+        raise TypeError(f"n_samples must be an integer >= 2, got {name}")
+    if n_samples < 2:
+        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples}")
+    _check_rng(rng)
+    outputs = np.stack([np.asarray(forward(x, rng)) for _ in range(n_samples)])
+    return outputs.mean(axis=0), outputs.std(axis=0, ddof=1)
+# --8<-- [end:mc]
 
 
 def _check_keep_prob(keep_prob):

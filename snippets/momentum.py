@@ -148,6 +148,84 @@ def momentum_step_inplace(params, grads, state, *, lr, beta=0.9, form="pytorch",
 # --8<-- [end:inplace]
 
 
+# --8<-- [start:tuned]
+def tuned_gradient_descent(c_min, c_max):
+    """The best constant learning rate of plain gradient descent on a quadratic bowl.
+
+    On a bowl whose curvatures (Hessian eigenvalues) lie in ``[c_min, c_max]``, each
+    step multiplies the error along curvature ``c`` by ``1 - lr * c``. The worst factor
+    is smallest when the two ends balance: ``1 - lr*c_min = lr*c_max - 1``.
+
+    Parameters
+    ----------
+    c_min : float > 0
+        Smallest curvature (``mu`` in Nesterov's book).
+    c_max : float >= c_min
+        Largest curvature (``L`` there); ``kappa = c_max / c_min``, the condition number.
+
+    Returns
+    -------
+    lr : float
+        ``2 / (c_max + c_min)``.
+    rate : float
+        The error's contraction per step, ``(kappa - 1) / (kappa + 1)``.
+
+    References
+    ----------
+    Nesterov, "Introductory Lectures on Convex Optimization", 2004, section 2.1.
+    """
+    c_min, c_max = _check_curvature_range(c_min, c_max)
+    kappa = c_max / c_min
+    return 2.0 / (c_max + c_min), (kappa - 1.0) / (kappa + 1.0)
+
+
+def tuned_momentum(c_min, c_max):
+    """The best constant (lr, beta) of heavy-ball momentum on a quadratic bowl.
+
+    Polyak's heavy ball, ``w_t = w_{t-1} - lr*g_t + beta*(w_{t-1} - w_{t-2})``, is
+    exactly :func:`momentum_step` in the PyTorch form with the same ``lr`` and
+    ``beta``, since ``-lr*v_t = beta*(-lr*v_{t-1}) - lr*g_t``. (The EMA form needs
+    ``lr / (1 - beta)``.)
+
+    Parameters
+    ----------
+    c_min : float > 0
+        Smallest curvature.
+    c_max : float >= c_min
+        Largest curvature; ``kappa = c_max / c_min``, the condition number.
+
+    Returns
+    -------
+    lr : float
+        ``4 / (sqrt(c_max) + sqrt(c_min))**2``.
+    beta : float
+        ``((sqrt(kappa) - 1) / (sqrt(kappa) + 1))**2``.
+    rate : float
+        The error's contraction per step, ``sqrt(beta)``, along every curvature
+        in ``[c_min, c_max]``.
+
+    References
+    ----------
+    Polyak, "Some methods of speeding up the convergence of iteration methods",
+    1964; Goh, "Why Momentum Really Works", Distill, 2017.
+    """
+    c_min, c_max = _check_curvature_range(c_min, c_max)
+    root = (c_max / c_min) ** 0.5
+    rate = (root - 1.0) / (root + 1.0)
+    return 4.0 / (c_max**0.5 + c_min**0.5) ** 2, rate**2, rate
+# --8<-- [end:tuned]
+
+
+def _check_curvature_range(c_min, c_max):
+    _check_number(c_min, "c_min")
+    _check_number(c_max, "c_max")
+    if c_min <= 0:
+        raise ValueError(f"c_min must be > 0, got {c_min}")
+    if c_max < c_min:
+        raise ValueError(f"c_max must be >= c_min ({c_min}), got {c_max}")
+    return float(c_min), float(c_max)
+
+
 def _check_inplace_inputs(params, grads, state):
     if not isinstance(state, dict) or set(state) != {"step", "velocity"}:
         raise TypeError("state must be the dict returned by init_momentum_state or momentum_step")

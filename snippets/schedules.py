@@ -197,6 +197,142 @@ def _anneal(start, end, pct, anneal):
 # --8<-- [end:one_cycle]
 
 
+# --8<-- [start:noise_floor]
+def sgd_on_noisy_quadratic(w0, curvatures, lrs, *, batch_size, noise_std, rng):
+    """Run SGD on a noisy quadratic and return the loss after every step.
+
+    The loss is ``L(w) = 1/2 * sum(c_i * w_i**2)``. Each example's gradient is the
+    true gradient ``c * w`` plus independent noise of standard deviation ``noise_std``
+    per coordinate, so a mini-batch of ``batch_size`` examples has noise
+    ``noise_std / sqrt(batch_size)``: the noisy quadratic model of Zhang et al. 2019.
+
+    Parameters
+    ----------
+    w0 : ndarray of float, shape (d,) or (runs, d)
+        Starting weights; each row is an independent run.
+    curvatures : sequence of d floats > 0
+        The Hessian's eigenvalues ``c_i``.
+    lrs : sequence of floats >= 0
+        The learning rate of every step, e.g. from :func:`step_decay`.
+    batch_size : int >= 1
+    noise_std : float >= 0
+        Standard deviation of one example's gradient noise, per coordinate.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray, shape (len(lrs) + 1,) or (len(lrs) + 1, runs)
+        The loss before the first step and after every step.
+    """
+    w, c = _check_quadratic(w0, curvatures)
+    for k, lr in enumerate(lrs):
+        _check_number(lr, f"lrs[{k}]", low=0.0)
+    _check_positive_int(batch_size, "batch_size")
+    _check_number(noise_std, "noise_std", low=0.0)
+    if not isinstance(rng, np.random.Generator):
+        name = type(rng).__name__
+        raise TypeError(f"rng must be a numpy.random.Generator, got {name}")
+    # The mean of batch_size independent noises has std noise_std / sqrt(batch_size).
+    batch_noise = noise_std / math.sqrt(batch_size)
+    losses = [0.5 * np.sum(c * w**2, axis=-1)]
+    for lr in lrs:
+        grad = c * w + batch_noise * rng.standard_normal(w.shape)
+        w = w - lr * grad
+        losses.append(0.5 * np.sum(c * w**2, axis=-1))
+    return np.array(losses)
+
+
+def sgd_expected_loss(w0, curvatures, lrs, *, batch_size, noise_std):
+    """The exact expected loss of :func:`sgd_on_noisy_quadratic`, step by step.
+
+    Per coordinate the mean follows ``m' = (1 - lr*c) m`` and the variance
+    ``V' = (1 - lr*c)**2 V + lr**2 * noise_std**2 / B``, from ``m = w0`` and ``V = 0``;
+    then ``E[L] = 1/2 sum c (m**2 + V)``.
+
+    Parameters
+    ----------
+    w0 : ndarray of float, shape (d,)
+    curvatures : sequence of d floats > 0
+    lrs : sequence of floats >= 0
+    batch_size : int >= 1
+    noise_std : float >= 0
+
+    Returns
+    -------
+    ndarray, shape (len(lrs) + 1,): ``E[L]`` before the first step and after every step.
+    """
+    m, c = _check_quadratic(w0, curvatures)
+    if m.ndim != 1:
+        raise ValueError(f"w0 must have shape (d,), got {m.shape}")
+    _check_positive_int(batch_size, "batch_size")
+    _check_number(noise_std, "noise_std", low=0.0)
+    m, v = m.astype(float), np.zeros(len(c))
+    expected = [0.5 * np.sum(c * m**2)]
+    for k, lr in enumerate(lrs):
+        _check_number(lr, f"lrs[{k}]", low=0.0)
+        m = (1 - lr * c) * m
+        v = (1 - lr * c) ** 2 * v + lr**2 * noise_std**2 / batch_size
+        expected.append(0.5 * np.sum(c * (m**2 + v)))
+    return np.array(expected)
+
+
+def sgd_noise_floor(lr, curvatures, *, batch_size, noise_std):
+    """Expected loss at which SGD with a constant ``lr`` settles on the noisy quadratic.
+
+    Per coordinate, ``w' = (1 - lr*c) w - lr*xi`` with ``Var(xi) = noise_std**2 / B``.
+    A stationary variance ``V`` must satisfy ``V = (1 - lr*c)**2 V + lr**2 Var(xi)``,
+    so ``V = lr * noise_std**2 / (B * c * (2 - lr*c))``, and ``E[L] = 1/2 sum c_i V_i``.
+
+    Parameters
+    ----------
+    lr : float, 0 <= lr < 2 / max(curvatures)
+        Constant learning rate; at or above ``2 / max(c)`` SGD diverges: no floor.
+    curvatures : sequence of floats > 0
+    batch_size : int >= 1
+    noise_std : float >= 0
+        Standard deviation of one example's gradient noise, per coordinate.
+
+    Returns
+    -------
+    float
+        ``lr * noise_std**2 / (2 * batch_size) * sum(1 / (2 - lr * c_i))``: to first
+        order in ``lr``, ``lr / batch_size * noise_std**2 * d / 4`` (d coordinates).
+    """
+    _check_number(lr, "lr", low=0.0)
+    _, c = _check_quadratic(np.zeros(len(np.atleast_1d(curvatures))), curvatures)
+    if lr * c.max() >= 2:
+        limit = 2 / c.max()
+        raise ValueError(f"lr must be below 2 / max(curvatures) = {limit}, got {lr}")
+    _check_positive_int(batch_size, "batch_size")
+    _check_number(noise_std, "noise_std", low=0.0)
+    return float(lr * noise_std**2 / (2 * batch_size) * np.sum(1.0 / (2.0 - lr * c)))
+# --8<-- [end:noise_floor]
+
+
+def _check_quadratic(w0, curvatures):
+    w = np.asarray(w0)
+    if not np.issubdtype(w.dtype, np.floating):
+        raise TypeError(f"w0 must be a float array, got dtype {w.dtype}")
+    if w.ndim not in (1, 2) or not np.all(np.isfinite(w)):
+        raise ValueError(
+            f"w0 must be a finite array of shape (d,) or (runs, d), got {w.shape}")
+    c = np.asarray(curvatures, dtype=float) if _is_numbers(curvatures) else None
+    if c is None or c.ndim != 1 or c.shape[0] != w.shape[-1]:
+        d = w.shape[-1]
+        raise ValueError(f"curvatures must be {d} numbers, one per coordinate of w0")
+    if not np.all(np.isfinite(c)) or not np.all(c > 0):
+        raise ValueError(f"curvatures must be finite and > 0, got {c}")
+    return w, c
+
+
+def _is_numbers(values):
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError):
+        return False
+    return array.dtype.kind in "if"
+
+
 def _check_step(step):
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
         raise TypeError(f"step must be an integer >= 0, got {type(step).__name__}")

@@ -38,3 +38,23 @@ def load_module(relative_path, name):
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def mkdocs_config() -> dict:
+    """mkdocs.yml as plain YAML (nav, plugins, extensions), without MkDocs' own config machinery.
+
+    ``!ENV [NAME, default]`` (site_url, repo_url) reads as its default, or None without one.
+    """
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def env(loader, node):
+        if isinstance(node, yaml.ScalarNode):
+            return None
+        values = loader.construct_sequence(node)
+        return values[-1] if len(values) > 1 else None
+
+    Loader.add_constructor("!ENV", env)
+    return yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506

@@ -530,3 +530,64 @@ def test_papers_adamw_is_ours_with_weight_decay_divided_by_the_base_rate(rng):
         m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
         w = w - eta_t * (alpha * m_hat / (np.sqrt(v_hat) + eps) + lam_paper * w)
         np.testing.assert_allclose(params["w"], w, rtol=1e-12, atol=1e-15)
+
+
+# --- the step as a signal-to-noise ratio (Kingma and Ba, section 2.1) ----------------------------
+
+def _steps_over_lr(rng, gradient_fn, w0, steps, lr=1.0):
+    """Run adam_step; return the steps (w_{t-1} - w_t) / lr, shape (steps, len(w0))."""
+    params = {"w": np.array(w0, dtype=float)}
+    state, taken = init_adam_state(params), []
+    for _ in range(steps):
+        new, state = adam_step(params, {"w": gradient_fn(params["w"])}, state, lr=lr)
+        taken.append((params["w"] - new["w"]) / lr)
+        params = new
+    return np.array(taken), params["w"]
+
+
+def _predicted_mean_and_rms(snr, beta1=0.9):
+    """With g ~ N(mu, sigma^2) and s = mu / sigma: E[step] and RMS step, in units of lr.
+
+    v_hat -> E[g^2] = mu^2 + sigma^2; m_hat has mean mu and, late in a run, variance
+    sigma^2 (1 - beta1) / (1 + beta1), the stationary variance of an EMA of white noise.
+    """
+    mean = snr / np.sqrt(1 + snr**2)
+    rms = np.sqrt((snr**2 + (1 - beta1) / (1 + beta1)) / (1 + snr**2))
+    return mean, rms
+
+
+@pytest.mark.parametrize("snr", [0.0, 0.1, 1.0, 3.0])
+def test_step_over_lr_follows_the_gradients_signal_to_noise_ratio(rng, snr):
+    """2000 coordinates, each with gradient mean snr and noise 1; steps 1500 to 2000."""
+    def noisy(w):
+        return snr + rng.standard_normal(w.shape)
+
+    taken, _ = _steps_over_lr(rng, noisy, np.zeros(2000), 2000)
+    late = taken[1500:]
+    mean, rms = _predicted_mean_and_rms(snr)
+    # The mean of 1e6 correlated steps (correlation time ~ 1/(1 - beta1)) has std < 0.002.
+    assert abs(late.mean() - mean) < 0.01
+    np.testing.assert_allclose(np.sqrt((late**2).mean()), rms, rtol=0.02)
+
+
+def test_predicted_step_is_the_signal_to_noise_ratio_when_noise_dominates():
+    mean, rms = _predicted_mean_and_rms(np.array([0.0, 0.1, 1.0, 3.0]))
+    np.testing.assert_allclose(mean, [0.0, 0.0995, 0.7071, 0.9487], atol=1e-4)
+    np.testing.assert_allclose(rms[0], np.sqrt(0.1 / 1.9), rtol=1e-12)  # 0.229 at beta1 = 0.9
+    np.testing.assert_allclose(rms[0], 0.229, atol=1e-3)
+
+
+def test_adam_step_shrinks_near_the_optimum_of_a_noisy_quadratic(rng):
+    """f(w) = w^2 / 2, gradient w + noise of std 1, from w = 3 with lr = 0.01 (2000 runs)."""
+    lr = 0.01
+
+    def noisy(w):
+        return w + rng.standard_normal(w.shape)
+
+    taken, w = _steps_over_lr(rng, noisy, np.full(2000, 3.0), 3000, lr=lr)
+    assert taken[:10].mean() > 0.9  # far away, SNR about 3: steps of about lr
+    late = taken[2000:]
+    assert abs(late.mean()) < 0.01  # near the optimum the drift vanishes...
+    np.testing.assert_allclose(np.sqrt((late**2).mean()), 0.229, rtol=0.1)  # ...jitter stays
+    # Adam's own floor: near w = 0 it is SGD with lr / sigma, so E[w^2] ~ lr sigma / (2 c).
+    np.testing.assert_allclose(np.sqrt((w**2).mean()), np.sqrt(lr / 2), rtol=0.1)

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 import yaml
 
-from tests.helpers import load_module
+from tests.helpers import load_module, mkdocs_config
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "docs" / "resources.yml"
@@ -40,7 +40,7 @@ def _load_hook():
 
 hook = _load_hook()
 ENTRIES = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["resources"]
-NAV_TOPICS = hook.nav_topics(yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"])
+NAV_TOPICS = hook.nav_topics(mkdocs_config()["nav"])
 REQUIRED = ["id", "title", "author", "year", "kind", "language", "topics", "url", "archive_url", "status",
             "checked", "note"]
 ORDER = ["id", "title", "author", "year", "kind", "language", "topics", "url", "original_url", "archive_url",

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import load_module
+from tests.helpers import load_module, mkdocs_config
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -160,7 +160,7 @@ def test_hook_refuses_a_repeated_id(tmp_path):
 
 
 def test_the_corrections_page_is_in_the_navigation_and_has_the_marker():
-    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    nav = mkdocs_config()["nav"]
     assert {"Corrections": "corrections.md"} in nav
     assert hook.MARKER.search((DOCS / "corrections.md").read_text(encoding="utf-8"))
 
@@ -193,7 +193,7 @@ def test_every_page_gives_one_rule_for_choosing_the_learning_rate():
 
 
 def _nav_pages():
-    nav = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"]
+    nav = mkdocs_config()["nav"]
     found = []
 
     def walk(item):

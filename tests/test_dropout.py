@@ -1,11 +1,14 @@
 """Tests of snippets/dropout.py: statistics, the backward pass, regressions, bad input."""
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from snippets.dropout import dropout_backward, dropout_forward
+from snippets.batchnorm import batchnorm_forward, init_batchnorm
+from snippets.dropout import dropout_backward, dropout_forward, mc_dropout_predict
 
 
 def test_expected_value_is_preserved(rng):
@@ -173,3 +176,150 @@ def test_type_errors_name_the_type_received(rng):
         dropout_forward(np.ones((2, 2)), "0.5", rng)
     with pytest.raises(TypeError, match="got module"):
         dropout_forward(np.ones((2, 2)), 0.5, np.random)
+
+
+# --- the implicit ensemble and the weight-scaling rule (Srivastava et al. 2014, section 7) -------
+
+ACTIVATIONS = {"identity": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}
+
+
+def _ensemble(f, n, keep_prob):
+    """Every mask of n units with its probability: sum over all 2^n thinned networks."""
+    masks = np.array(list(itertools.product([False, True], repeat=n)))
+    kept = masks.sum(axis=1)
+    probs = keep_prob**kept * (1 - keep_prob) ** (n - kept)
+    assert len(masks) == 2**n and np.isclose(probs.sum(), 1.0)
+    return sum(p * f(m) for p, m in zip(probs, masks, strict=True))
+
+
+def _net(rng, n_in=8, n_hidden=6):
+    return {"W1": rng.normal(size=(n_hidden, n_in)), "b1": rng.normal(size=n_hidden),
+            "W2": rng.normal(size=(2, n_hidden)), "b2": rng.normal(size=2)}
+
+
+def test_weight_scaling_is_exact_for_a_linear_layer(rng):
+    """Averaged over all 2^10 masks, the dropped-out layer is the plain layer (inverted scaling)."""
+    x, W, b, keep = rng.normal(size=(5, 10)), rng.normal(size=(3, 10)), rng.normal(size=3), 0.6
+    ensemble = _ensemble(lambda m: (x * m / keep) @ W.T + b, 10, keep)
+    np.testing.assert_allclose(ensemble, x @ W.T + b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["identity", "tanh", "relu"])
+def test_weight_scaling_is_only_approximate_after_a_nonlinearity(rng, activation):
+    """Dropout on the inputs of W2 act(W1 x + b1) + b2: exact only when act is linear."""
+    net, x, keep, act = _net(rng), rng.normal(size=(5, 8)), 0.5, ACTIVATIONS[activation]
+
+    def forward(inputs):
+        return act(inputs @ net["W1"].T + net["b1"]) @ net["W2"].T + net["b2"]
+
+    ensemble = _ensemble(lambda m: forward(x * m / keep), 8, keep)
+    scaled = forward(x)  # test time: every unit, no rescaling (inverted dropout)
+    gap = np.abs(ensemble - scaled).max() / np.abs(scaled).max()
+    if activation == "identity":
+        assert gap < 1e-12
+    else:
+        assert gap > 0.05
+
+
+def test_weight_scaling_is_exact_when_only_linear_maps_follow_the_dropout(rng):
+    """Dropout on tanh outputs, then the linear output layer: exact whatever the activation."""
+    net, x, keep = _net(rng), rng.normal(size=(5, 8)), 0.5
+    hidden = np.tanh(x @ net["W1"].T + net["b1"])
+    ensemble = _ensemble(lambda m: (hidden * m / keep) @ net["W2"].T + net["b2"], 6, keep)
+    np.testing.assert_allclose(ensemble, hidden @ net["W2"].T + net["b2"], rtol=1e-12)
+
+
+def test_weight_scaling_is_exact_for_softmax_as_a_geometric_mean(rng):
+    """Goodfellow et al. 7.12: the renormalized geometric mean of the thinned softmax models."""
+    x, W, b, keep = rng.normal(size=(4, 9)), rng.normal(size=(5, 9)), rng.normal(size=5), 0.7
+
+    def log_softmax(z):
+        z = z - z.max(axis=1, keepdims=True)
+        return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+    log_mean = _ensemble(lambda m: log_softmax((x * m / keep) @ W.T + b), 9, keep)
+    geometric = np.exp(log_softmax(log_mean))  # renormalized
+    np.testing.assert_allclose(geometric, np.exp(log_softmax(x @ W.T + b)), rtol=1e-12)
+    arithmetic = _ensemble(lambda m: np.exp(log_softmax((x * m / keep) @ W.T + b)), 9, keep)
+    assert np.abs(arithmetic - geometric).max() > 1e-3  # the plain average differs
+
+
+def test_mc_dropout_mean_estimates_the_exact_ensemble(rng):
+    net, x, keep = _net(rng), rng.normal(size=(5, 8)), 0.5
+
+    def exact(m):
+        return np.tanh((x * m / keep) @ net["W1"].T + net["b1"]) @ net["W2"].T + net["b2"]
+
+    def forward(inputs, generator):
+        dropped, _ = dropout_forward(inputs, keep, generator)
+        return np.tanh(dropped @ net["W1"].T + net["b1"]) @ net["W2"].T + net["b2"]
+
+    mean, std = mc_dropout_predict(forward, x, 4000, rng)
+    error = std / np.sqrt(4000)
+    assert np.all(np.abs(mean - _ensemble(exact, 8, keep)) < 5 * error)
+    assert np.all(std > 0)
+
+
+def test_mc_dropout_with_keep_prob_one_has_no_spread(rng):
+    net, x = _net(rng), rng.normal(size=(5, 8))
+
+    def forward(inputs, generator):
+        dropped, _ = dropout_forward(inputs, 1.0, generator)
+        return np.tanh(dropped @ net["W1"].T + net["b1"]) @ net["W2"].T + net["b2"]
+
+    mean, std = mc_dropout_predict(forward, x, 3, rng)
+    np.testing.assert_allclose(mean, forward(x, rng), rtol=1e-12)
+    np.testing.assert_allclose(std, 0.0, atol=1e-12)
+
+
+# --- dropout before batch norm: the variance shift (Li et al. 2019) ------------------------------
+
+def _bn_output_variance_at_test_time(rng, keep, dropout_first, mean=0.0):
+    """Train BN's running statistics for 300 batches, then measure its test-time output."""
+    gamma, beta, state = init_batchnorm(16)
+    for _ in range(300):
+        x = mean + rng.normal(size=(256, 16))
+        if dropout_first:
+            x, _ = dropout_forward(x, keep, rng)
+        out, _, state = batchnorm_forward(x, gamma, beta, state, training=True)
+        if not dropout_first:
+            out, _ = dropout_forward(out, keep, rng)
+    x = mean + rng.normal(size=(20000, 16))  # test time: dropout off
+    out, _, _ = batchnorm_forward(x, gamma, beta, state, training=False)
+    return out.var(axis=0).mean()
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.8])
+def test_dropout_before_batch_norm_shifts_the_test_time_variance_to_keep_prob(rng, keep):
+    """Training variance E[x^2] / p (zero mean), test variance E[x^2]: BN's output var is p."""
+    np.testing.assert_allclose(_bn_output_variance_at_test_time(rng, keep, True), keep,
+                               rtol=0.05)
+
+
+def test_dropout_before_batch_norm_with_a_mean_shifts_by_the_predicted_ratio(rng):
+    keep, mean = 0.5, 1.0
+    predicted = 1.0 / ((1.0 + mean**2) / keep - mean**2)  # Var(x) / Var(dropout(x)) = 1/3
+    np.testing.assert_allclose(_bn_output_variance_at_test_time(rng, keep, True, mean),
+                               predicted, rtol=0.05)
+
+
+def test_dropout_after_batch_norm_leaves_its_statistics_alone(rng):
+    np.testing.assert_allclose(_bn_output_variance_at_test_time(rng, 0.5, False), 1.0,
+                               rtol=0.05)
+
+
+def test_mc_dropout_rejects_bad_input(rng):
+    def forward(inputs, generator):
+        return inputs
+
+    x = np.ones((2, 3))
+    with pytest.raises(TypeError, match=r"\bforward must be a function"):
+        mc_dropout_predict("net", x, 10, rng)
+    with pytest.raises(TypeError, match=r"\bx must be a float array"):
+        mc_dropout_predict(forward, np.ones((2, 3), dtype=int), 10, rng)
+    with pytest.raises(ValueError, match=r"\bn_samples must be an integer >= 2"):
+        mc_dropout_predict(forward, x, 1, rng)
+    with pytest.raises(TypeError, match=r"\bn_samples must be an integer"):
+        mc_dropout_predict(forward, x, 10.0, rng)
+    with pytest.raises(TypeError, match=r"\brng must be a numpy.random.Generator"):
+        mc_dropout_predict(forward, x, 10, np.random)

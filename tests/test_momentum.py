@@ -6,7 +6,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import snippets.momentum as momentum_module
-from snippets.momentum import init_momentum_state, momentum_step, momentum_step_inplace
+from snippets.momentum import (
+    init_momentum_state,
+    momentum_step,
+    momentum_step_inplace,
+    tuned_gradient_descent,
+    tuned_momentum,
+)
 
 
 def _params(rng, dtype=np.float64):
@@ -413,3 +419,155 @@ def test_step_names_the_velocity_it_rejects(rng):
     bad = {**state, "velocity": {**state["velocity"], "b1": np.zeros(3, np.float32)}}
     with pytest.raises(TypeError, match=r"\bstate\['velocity'\]\['b1'\] has dtype float32"):
         momentum_step(params, params, bad, lr=0.1)
+
+
+# --- why momentum is faster: kappa vs sqrt(kappa) steps on a quadratic bowl ----------------------
+
+KAPPAS = (10.0, 10.0**1.5, 100.0, 10.0**2.5, 1000.0)
+
+
+def _one_step_matrix(curvature, lr, beta):
+    """The linear map (w, v) -> (w', v') of one momentum_step on L(w) = c w^2 / 2."""
+    columns = []
+    for w, v in ((1.0, 0.0), (0.0, 1.0)):
+        state = {"step": 1, "velocity": {"w": np.array([v])}}  # past the special first step
+        params = {"w": np.array([w])}
+        params, state = momentum_step(params, {"w": curvature * params["w"]}, state,
+                                      lr=lr, beta=beta)
+        columns.append([params["w"][0], state["velocity"]["w"][0]])
+    return np.array(columns).T
+
+
+def _spectral_radius(curvature, lr, beta):
+    return max(abs(np.linalg.eigvals(_one_step_matrix(curvature, lr, beta))))
+
+
+def _steps_to_tolerance(curvatures, lr, beta, tol):
+    """Steps of momentum_step until |w_t| <= tol |w_0| on the bowl, from w_0 = (1, ..., 1)."""
+    c = np.asarray(curvatures)
+    params = {"w": np.ones(len(c))}
+    state, start = init_momentum_state(params), np.linalg.norm(params["w"])
+    for t in range(1, 10**6):
+        params, state = momentum_step(params, {"w": c * params["w"]}, state, lr=lr, beta=beta)
+        if np.linalg.norm(params["w"]) <= tol * start:
+            return t
+    raise AssertionError("no convergence")
+
+
+@pytest.mark.parametrize("kappa", KAPPAS)
+def test_tuned_gradient_descent_contracts_both_ends_by_kappa_minus_one_over_kappa_plus_one(
+        kappa):
+    lr, rate = tuned_gradient_descent(1.0, kappa)
+    np.testing.assert_allclose(rate, (kappa - 1) / (kappa + 1), rtol=1e-14)
+    measured = [_spectral_radius(c, lr, 0.0) for c in np.linspace(1.0, kappa, 9)]
+    np.testing.assert_allclose(measured[0], rate, rtol=1e-12)
+    np.testing.assert_allclose(measured[-1], rate, rtol=1e-12)
+    assert max(measured[1:-1]) < rate  # the interior contracts faster
+
+
+@pytest.mark.parametrize("kappa", KAPPAS)
+def test_tuned_momentum_contracts_every_curvature_by_sqrt_beta(kappa):
+    """Polyak's tuning puts every curvature in [c_min, c_max] on the circle |z| = sqrt(beta)."""
+    lr, beta, rate = tuned_momentum(1.0, kappa)
+    np.testing.assert_allclose(lr, 4 / (np.sqrt(kappa) + 1) ** 2, rtol=1e-14)
+    np.testing.assert_allclose(rate, (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1), rtol=1e-14)
+    np.testing.assert_allclose(beta, rate**2, rtol=1e-14)
+    measured = [_spectral_radius(c, lr, beta) for c in np.linspace(1.0, kappa, 9)]
+    # The ends are double roots, whose computed eigenvalues carry ~sqrt(machine eps) error.
+    np.testing.assert_allclose(measured, rate, rtol=1e-6)
+
+
+@pytest.mark.parametrize("kappa", (10.0, 1000.0))
+@pytest.mark.parametrize("factor", (0.9, 1.1))
+def test_tuned_momentum_beats_a_nearby_lr_or_beta(kappa, factor):
+    lr, beta, rate = tuned_momentum(1.0, kappa)
+    curvatures = np.linspace(1.0, kappa, 201)
+    for other_lr, other_beta in ((lr * factor, beta), (lr, min(beta * factor, 0.999))):
+        worst = max(_spectral_radius(c, other_lr, other_beta) for c in curvatures)
+        assert worst > rate * (1 + 1e-4)
+
+
+def test_pytorch_form_is_polyaks_heavy_ball_with_the_same_lr_and_beta(rng):
+    """w_t = w_{t-1} - lr g_t + beta (w_{t-1} - w_{t-2}), with w_{-1} = w_0, written out here."""
+    grad_fn = _random_quadratic(rng)
+    params = {"w": rng.normal(size=4)}
+    lr, beta = 0.07, 0.8
+    ours = _run(grad_fn, params, [lr] * 60, beta=beta)
+    previous, w, heavy_ball = params["w"], params["w"], []
+    for _ in range(60):
+        w, previous = w - lr * grad_fn({"w": w})["w"] + beta * (w - previous), w
+        heavy_ball.append(w)
+    np.testing.assert_allclose(ours, heavy_ball, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("kappa", (10.0, 1000.0))
+def test_tuned_momentum_error_has_the_double_root_closed_form(kappa):
+    """At both ends of [c_min, c_max] the root z = +-r is double: w_t = (1 + (1 - z) t) z^t."""
+    lr, beta, r = tuned_momentum(1.0, kappa)
+    c = np.array([1.0, kappa])
+    params = {"w": np.ones(2)}
+    state, path = init_momentum_state(params), []
+    for _ in range(300):
+        params, state = momentum_step(params, {"w": c * params["w"]}, state, lr=lr, beta=beta)
+        path.append(params["w"])
+    t = np.arange(1, 301)[:, None]
+    z = np.array([r, -r])
+    np.testing.assert_allclose(path, (1 + (1 - z) * t) * z**t, rtol=1e-9, atol=1e-300)
+
+
+def test_gradient_descent_needs_order_kappa_steps_and_momentum_order_sqrt_kappa():
+    tol = 1e-4
+    gd, hb = [], []
+    for kappa in KAPPAS:
+        lr, rate = tuned_gradient_descent(1.0, kappa)
+        gd.append(_steps_to_tolerance((1.0, kappa), lr, 0.0, tol))
+        # From w_0 = (1, 1) both coordinates shrink by exactly `rate` per step.
+        assert gd[-1] == int(np.ceil(np.log(tol) / np.log(rate) - 1e-9))
+        lr, beta, r = tuned_momentum(1.0, kappa)
+        hb.append(_steps_to_tolerance((1.0, kappa), lr, beta, tol))
+        t = np.arange(1, 10**5)
+        norm = np.hypot((1 + (1 - r) * t) * r**t, (1 + (1 + r) * t) * r**t) / np.sqrt(2)
+        assert hb[-1] == t[np.argmax(norm <= tol)]  # the closed form's first crossing
+    slope_gd = np.polyfit(np.log(KAPPAS), np.log(gd), 1)[0]
+    slope_hb = np.polyfit(np.log(KAPPAS), np.log(hb), 1)[0]
+    assert 0.98 < slope_gd < 1.02
+    assert 0.52 < slope_hb < 0.58  # 1/2, plus a slowly fading log-factor (double root)
+    assert (gd[-1], hb[-1]) == (4606, 238)  # kappa = 1000, the numbers on the page
+
+
+@pytest.mark.parametrize("c_min, c_max, error, message", [
+    (0.0, 1.0, ValueError, r"\bc_min must be > 0"),
+    (-1.0, 1.0, ValueError, r"\bc_min must be > 0"),
+    (2.0, 1.0, ValueError, r"\bc_max must be >= c_min"),
+    (1.0, float("inf"), ValueError, r"\bc_max must be finite"),
+    ("1", 2.0, TypeError, r"\bc_min must be a number"),
+    (1.0, None, TypeError, r"\bc_max must be a number"),
+])
+def test_tuned_settings_reject_a_bad_curvature_range(c_min, c_max, error, message):
+    with pytest.raises(error, match=message):
+        tuned_gradient_descent(c_min, c_max)
+    with pytest.raises(error, match=message):
+        tuned_momentum(c_min, c_max)
+
+
+def test_tuned_settings_at_kappa_1000_are_the_numbers_on_the_page():
+    lr, rate = tuned_gradient_descent(1.0, 1000.0)
+    np.testing.assert_allclose((lr, rate), (0.001998, 0.998), rtol=1e-3)
+    lr, beta, rate = tuned_momentum(1.0, 1000.0)
+    np.testing.assert_allclose((lr, beta, rate), (0.00376, 0.881, 0.9387), rtol=1e-3)
+    # Steps per factor e of error: 1 / ln(1 / rate), about kappa / 2 and sqrt(kappa) / 2.
+    np.testing.assert_allclose(-1 / np.log(tuned_gradient_descent(1.0, 1000.0)[1]), 500,
+                               rtol=1e-3)
+    np.testing.assert_allclose(-1 / np.log(rate), 15.8, rtol=1e-2)
+    # 10^4-fold from the rate alone: 146 steps; the double root's factor makes it 238 (+60%).
+    np.testing.assert_allclose(np.log(1e4) / -np.log(rate), 145.6, rtol=1e-3)
+    np.testing.assert_allclose(238 / 145.6, 1.6, rtol=0.03)
+
+
+@pytest.mark.parametrize("kappa, steps", [(10.0, (46, 19)), (10.0**3.5, (14563, 440))])
+def test_step_counts_at_the_ends_of_the_figure_are_the_numbers_on_the_page(kappa, steps):
+    lr, _ = tuned_gradient_descent(1.0, kappa)
+    lr_hb, beta, _ = tuned_momentum(1.0, kappa)
+    measured = (_steps_to_tolerance((1.0, kappa), lr, 0.0, 1e-4),
+                _steps_to_tolerance((1.0, kappa), lr_hb, beta, 1e-4))
+    assert measured == steps

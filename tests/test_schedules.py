@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from snippets.schedules import one_cycle, sgdr, step_decay, triangular_clr
+from snippets.schedules import (
+    one_cycle,
+    sgd_expected_loss,
+    sgd_noise_floor,
+    sgd_on_noisy_quadratic,
+    sgdr,
+    step_decay,
+    triangular_clr,
+)
 
 lrs = st.floats(1e-5, 10.0)
 
@@ -352,3 +360,128 @@ def test_a_negative_max_momentum_is_rejected_naming_it():
     """max_momentum's own range [0, 1] is checked, before base_momentum's [0, max_momentum]."""
     with pytest.raises(ValueError, match=r"\bmax_momentum must be a finite number in \[0.0, 1.0\], got -0.1"):
         one_cycle(0, total_steps=50, max_lr=0.1, max_momentum=-0.1, base_momentum=0.0)
+
+
+# ---------------------------------------------------------------- why schedules decay
+
+CURVATURES = np.geomspace(0.1, 1.0, 20)  # the bowl of the page's figure
+W0 = np.full(20, 2.0)
+STEPS = 2000
+COSINE = [sgdr(k, lr_max=0.1, T_0=STEPS) for k in range(STEPS)]  # one cosine, no restart
+STEP_DECAY = [step_decay(k, lr0=0.1, drop=0.1, every=1000) for k in range(STEPS)]
+
+
+def _floor(lr, batch_size):
+    return sgd_noise_floor(lr, CURVATURES, batch_size=batch_size, noise_std=1.0)
+
+
+@pytest.mark.parametrize("schedule", ["constant", "cosine"])
+def test_expected_loss_recursion_matches_the_monte_carlo_mean(rng, schedule):
+    lrs = [0.1] * 600 if schedule == "constant" else COSINE[::3][:600]
+    runs = sgd_on_noisy_quadratic(np.tile(W0, (4000, 1)), CURVATURES, lrs, batch_size=4,
+                                  noise_std=1.0, rng=rng)
+    expected = sgd_expected_loss(W0, CURVATURES, lrs, batch_size=4, noise_std=1.0)
+    steps = [0, 1, 10, 100, 300, 600]
+    error = runs[steps].std(axis=1) / np.sqrt(runs.shape[1])
+    assert np.all(np.abs(runs[steps].mean(axis=1) - expected[steps]) <= 5 * error + 1e-12)
+
+
+@pytest.mark.parametrize("lr, batch_size", [(0.1, 4), (0.05, 2), (0.05, 4), (0.1, 16), (1.5, 1)])
+def test_expected_loss_at_a_constant_rate_settles_at_the_noise_floor(lr, batch_size):
+    expected = sgd_expected_loss(W0, CURVATURES, [lr] * 6000, batch_size=batch_size,
+                                 noise_std=1.0)
+    np.testing.assert_allclose(expected[-1], _floor(lr, batch_size), rtol=1e-9)
+
+
+def test_noise_floor_is_the_fixed_point_of_the_variance_recursion():
+    """V = (1 - lr c)^2 V + lr^2 sigma^2 / B, solved coordinate by coordinate."""
+    lr, batch_size, sigma = 0.3, 8, 1.7
+    v = lr**2 * sigma**2 / batch_size / (1 - (1 - lr * CURVATURES) ** 2)
+    floor = sgd_noise_floor(lr, CURVATURES, batch_size=batch_size, noise_std=sigma)
+    np.testing.assert_allclose(floor, 0.5 * np.sum(CURVATURES * v), rtol=1e-12)
+
+
+def test_constant_rate_sgd_hovers_at_the_noise_floor(rng):
+    runs = sgd_on_noisy_quadratic(np.tile(W0, (200, 1)), CURVATURES, [0.1] * 3000,
+                                  batch_size=4, noise_std=1.0, rng=rng)
+    np.testing.assert_allclose(runs[1500:].mean(), _floor(0.1, 4), rtol=0.03)
+
+
+def test_noise_floor_scales_with_lr_over_batch_size():
+    np.testing.assert_allclose(_floor(0.1, 16), _floor(0.1, 4) / 4, rtol=1e-12)  # exact in B
+    np.testing.assert_allclose(_floor(0.05, 2), _floor(0.1, 4), rtol=0.03)  # same lr / B
+    np.testing.assert_allclose(_floor(0.05, 4), _floor(0.1, 4) / 2, rtol=0.03)
+    first_order = 0.1 / 4 * 1.0 * len(CURVATURES) / 4  # lr sigma^2 d / (4 B)
+    np.testing.assert_allclose(_floor(0.1, 4), first_order, rtol=0.05)
+    assert _floor(0.1, 4) > first_order  # the exact floor is a little above
+
+
+def test_the_floors_and_final_losses_are_the_numbers_on_the_page():
+    floors = [_floor(lr, b) for lr, b in [(0.1, 4), (0.05, 2), (0.05, 4), (0.1, 16)]]
+    np.testing.assert_allclose(floors, [0.128, 0.126, 0.063, 0.032], atol=6e-4)
+    cosine = sgd_expected_loss(W0, CURVATURES, COSINE, batch_size=4, noise_std=1.0)
+    decay = sgd_expected_loss(W0, CURVATURES, STEP_DECAY, batch_size=4, noise_std=1.0)
+    np.testing.assert_allclose((cosine[-1], decay[-1]), (0.0134, 0.0152), atol=1e-4)
+    np.testing.assert_allclose(_floor(0.01, 4), 0.0125, atol=1e-4)
+
+
+def test_a_decaying_schedule_goes_below_the_constant_rate_floor(rng):
+    runs = sgd_on_noisy_quadratic(np.tile(W0, (200, 1)), CURVATURES, COSINE, batch_size=4,
+                                  noise_std=1.0, rng=rng)
+    assert runs[-1].mean() < _floor(0.1, 4) / 5
+    constant = sgd_on_noisy_quadratic(np.tile(W0, (200, 1)), CURVATURES, [0.1] * STEPS,
+                                      batch_size=4, noise_std=1.0, rng=rng)
+    assert constant[-1].mean() > _floor(0.1, 4) / 2
+
+
+def test_no_noise_no_floor_and_sgd_is_gradient_descent(rng):
+    runs = sgd_on_noisy_quadratic(W0, CURVATURES, [0.1] * 50, batch_size=1, noise_std=0.0,
+                                  rng=rng)
+    w = W0 * (1 - 0.1 * CURVATURES) ** 50
+    np.testing.assert_allclose(runs[-1], 0.5 * np.sum(CURVATURES * w**2), rtol=1e-12)
+    assert _floor(0.1, 1) > 0 and sgd_noise_floor(0.1, CURVATURES, batch_size=1,
+                                                  noise_std=0.0) == 0.0
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"w0": np.array([1, 2])}, TypeError, r"\bw0 must be a float array"),
+    ({"w0": np.array([1.0, np.nan])}, ValueError, r"\bw0 must be a finite array"),
+    ({"curvatures": [1.0]}, ValueError, r"\bcurvatures must be 2 numbers"),
+    ({"curvatures": [1.0, -1.0]}, ValueError, r"\bcurvatures must be finite and > 0"),
+    ({"curvatures": ["a", "b"]}, ValueError, r"\bcurvatures must be 2 numbers"),
+    ({"lrs": [0.1, -0.1]}, ValueError, r"\blrs\[1\] must be a finite number"),
+    ({"batch_size": 0}, ValueError, r"\bbatch_size must be an integer >= 1"),
+    ({"batch_size": 2.0}, TypeError, r"\bbatch_size must be an integer"),
+    ({"noise_std": -1.0}, ValueError, r"\bnoise_std must be a finite number"),
+])
+def test_noisy_quadratic_functions_reject_bad_input(rng, kwargs, error, message):
+    args = {"w0": np.array([1.0, 2.0]), "curvatures": [1.0, 2.0], "lrs": [0.1, 0.1],
+            "batch_size": 4, "noise_std": 1.0, **kwargs}
+    with pytest.raises(error, match=message):
+        sgd_on_noisy_quadratic(args["w0"], args["curvatures"], args["lrs"],
+                               batch_size=args["batch_size"], noise_std=args["noise_std"],
+                               rng=rng)
+    with pytest.raises(error, match=message):
+        sgd_expected_loss(args["w0"], args["curvatures"], args["lrs"],
+                          batch_size=args["batch_size"], noise_std=args["noise_std"])
+
+
+@pytest.mark.parametrize("lr, kwargs, error, message", [
+    (0.1, {"batch_size": 0}, ValueError, r"\bbatch_size must be an integer >= 1"),
+    (-0.1, {}, ValueError, r"\blr must be a finite number"),
+    (2.0, {}, ValueError, r"\blr must be below 2 / max\(curvatures\)"),
+    (0.1, {"noise_std": float("nan")}, ValueError, r"\bnoise_std must be a finite number"),
+    (0.1, {"curvatures": [0.0, 1.0]}, ValueError, r"\bcurvatures must be finite and > 0"),
+    ("0.1", {}, TypeError, r"\blr must be a number"),
+])
+def test_noise_floor_rejects_bad_input(lr, kwargs, error, message):
+    args = {"curvatures": [1.0, 2.0], "batch_size": 4, "noise_std": 1.0, **kwargs}
+    with pytest.raises(error, match=message):
+        sgd_noise_floor(lr, args["curvatures"], batch_size=args["batch_size"],
+                        noise_std=args["noise_std"])
+
+
+def test_simulation_rejects_a_legacy_random_module():
+    with pytest.raises(TypeError, match=r"\brng must be a numpy.random.Generator"):
+        sgd_on_noisy_quadratic(W0, CURVATURES, [0.1], batch_size=1, noise_std=1.0,
+                               rng=np.random)

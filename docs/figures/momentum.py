@@ -1,10 +1,17 @@
-"""Figure for the momentum page: plain gradient descent and momentum on the same elongated bowl."""
+"""Figures for the momentum page: two paths on one bowl; steps needed against kappa."""
+
+from functools import lru_cache
 
 import numpy as np
 from _style import subplots
 
 from snippets.gradient_descent import quadratic_bowl
-from snippets.momentum import init_momentum_state, momentum_step
+from snippets.momentum import (
+    init_momentum_state,
+    momentum_step,
+    tuned_gradient_descent,
+    tuned_momentum,
+)
 
 CURVATURES = (0.1, 10.0)  # a bowl 100 times steeper across than along
 STEPS, BETA = 60, 0.9
@@ -45,4 +52,65 @@ def figure_momentum_paths(style):
     axes[1].set_xlabel("step")
     axes[1].set_ylabel("loss (log scale)")
     axes[1].set_title("Loss")
+    return fig
+
+
+KAPPAS = tuple(10.0 ** np.arange(1.0, 3.75, 0.25))  # condition numbers 10 to about 3000
+TOL = 1e-4  # stop when |w_t| <= TOL |w_0|
+
+
+def _steps_to_tolerance(curvatures, lr, beta):
+    c = np.asarray(curvatures)
+    params = {"w": np.ones(len(c))}
+    state, start = init_momentum_state(params), np.linalg.norm(params["w"])
+    t = 0
+    while np.linalg.norm(params["w"]) > TOL * start:
+        params, state = momentum_step(params, {"w": c * params["w"]}, state,
+                                      lr=lr, beta=beta)
+        t += 1
+    return t
+
+
+@lru_cache(maxsize=1)
+def _measured_steps():
+    """Steps of the snippet's momentum_step (beta = 0: gradient descent), both tuned."""
+    gd, heavy_ball = [], []
+    for kappa in KAPPAS:
+        lr, _ = tuned_gradient_descent(1.0, kappa)
+        gd.append(_steps_to_tolerance((1.0, kappa), lr, 0.0))
+        lr, beta, _ = tuned_momentum(1.0, kappa)
+        heavy_ball.append(_steps_to_tolerance((1.0, kappa), lr, beta))
+    return np.array(gd), np.array(heavy_ball)
+
+
+def _double_root_steps(r):
+    """First t at which the closed form (1 + (1 -+ z) t) z^t, z = +-r, is below TOL."""
+    t = np.arange(1, 5000)  # enough for kappa up to 10^4
+    norm = np.hypot((1 + (1 - r) * t) * r**t, (1 + (1 + r) * t) * r**t) / np.sqrt(2)
+    return t[np.argmax(norm <= TOL)]
+
+
+def figure_momentum_condition_number(style):
+    """Steps to shrink the error 10^4-fold against kappa: measured and predicted."""
+    kappas = np.array(KAPPAS)
+    fine = np.geomspace(kappas[0], kappas[-1], 60)
+    gd, heavy_ball = _measured_steps()
+    rate_gd = np.array([tuned_gradient_descent(1.0, k)[1] for k in fine])
+    rate_hb = np.array([tuned_momentum(1.0, k)[2] for k in fine])
+    c = style["palette"]
+    fig, ax = subplots(width=7, height=3.8)
+    ax.loglog(fine, np.log(TOL) / np.log(rate_gd), color=c[0], linewidth=1,
+              label="predicted: ln(10⁴) / ln((κ+1)/(κ−1)) ≈ 4.6 κ")
+    ax.loglog(kappas, gd, "o", color=c[0],
+              label="measured: gradient descent, lr = 2/(c_max + c_min)")
+    ax.loglog(fine, np.log(TOL) / np.log(rate_hb), color=c[1], linewidth=1,
+              linestyle=":", label="predicted from the rate alone: ≈ 4.6 √κ")
+    ax.loglog(fine, [_double_root_steps(r) for r in rate_hb], color=c[1], linewidth=1,
+              label="predicted with the double root's factor 1 + (1 + r) t")
+    ax.loglog(kappas, heavy_ball, "s", color=c[1],
+              label="measured: tuned momentum (lr, β from Polyak)")
+    ax.set_xlabel("condition number κ = c_max / c_min")
+    ax.set_ylabel("steps until |w| ≤ 10⁻⁴ |w₀|")
+    ax.set_title("On a bowl with curvatures 1 and κ: κ steps against √κ")
+    ax.legend(fontsize=8, loc="upper left")
     return fig

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import jupytext
 import pytest
-import yaml
 
-from tests.helpers import load_module
+from tests.helpers import load_module, mkdocs_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.py"))
@@ -109,13 +108,13 @@ def test_example_randomness_is_seeded_is_not_global(path):
 
 
 def test_every_example_is_in_the_nav_and_every_nav_example_exists():
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = mkdocs_config()
     nav = {p for p in _nav_paths(config["nav"]) if p.startswith("examples/")}
     assert nav == {f"examples/{p.name}" for p in EXAMPLES}
 
 
 def test_notebook_plugin_includes_the_examples():
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = mkdocs_config()
     plugin = next(p["mkdocs-jupyter"] for p in config["plugins"]
                   if isinstance(p, dict) and "mkdocs-jupyter" in p)
     assert plugin["include"] == ["examples/*.py"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
+from tests.helpers import mkdocs_config
 from tests.site.test_examples import _nav_paths
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _config():
     # mkdocs.yml has no !!python tags, so the safe loader reads it whole.
-    return yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    return mkdocs_config()
 
 
 def _redirect_maps():
