@@ -175,7 +175,9 @@ def run_linkchecker(urls, config):
 
 def _retryable(attempt):
     if attempt.code is None:
-        return attempt.error is not None and not attempt.error.startswith(("TooManyRedirects", "robots.txt"))
+        # A redirect loop, a bad TLS certificate or a robots.txt refusal will not change on a retry.
+        final = ("TooManyRedirects", "SSLError", "robots.txt")
+        return attempt.error is not None and not attempt.error.startswith(final)
     return attempt.code in RETRY_CODES
 
 
