@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import json
+import re
 import shutil
 import ssl
 import subprocess
@@ -496,3 +497,61 @@ def test_update_inserts_original_url_right_after_url(tmp_path):
     assert path.read_text(encoding="utf-8") == (
         'resources:\n  - id: a\n    url: "https://new.example/"\n    original_url: "https://a.example/"\n'
         '    archive_url: "x"\n    status: moved\n  - id: b\n    url: "https://b.example/"\n')
+
+
+# --- the weekly workflow that proposes the findings -------------------------------------------------
+
+WORKFLOW = ROOT / ".github" / "workflows" / "links.yml"
+
+
+def _workflow():
+    data = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    return data, data.get("on", data.get(True))  # PyYAML reads the key `on` as True
+
+
+def test_the_weekly_workflow_runs_on_a_schedule_and_by_hand():
+    _, triggers = _workflow()
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    assert len(triggers["schedule"][0]["cron"].split()) == 5
+
+
+def test_the_weekly_workflow_has_least_permissions():
+    data, _ = _workflow()
+    assert data["permissions"] == {"contents": "read"}
+    jobs = data["jobs"]
+    assert len(jobs) == 1, "one job, the only one allowed to write"
+    (job,) = jobs.values()
+    assert job["permissions"] == {"contents": "write", "pull-requests": "write"}
+
+
+def test_every_action_of_the_weekly_workflow_is_pinned_to_a_commit():
+    data, _ = _workflow()
+    uses = [step["uses"] for job in data["jobs"].values() for step in job["steps"] if "uses" in step]
+    assert uses and all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in uses), uses
+    text = WORKFLOW.read_text(encoding="utf-8")
+    assert all(f"{u}  # v" in text for u in uses), "each pin names its version in a comment"
+
+
+def test_the_weekly_workflow_updates_the_catalogue_and_proposes_it_as_a_pull_request():
+    data, _ = _workflow()
+    (job,) = data["jobs"].values()
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "python tools/check_links.py --update" in runs
+    assert '".[links]"' in runs
+    pr = [s for s in job["steps"] if s.get("uses", "").startswith("peter-evans/create-pull-request@")]
+    assert len(pr) == 1
+    assert pr[0]["with"]["add-paths"] == "docs/resources.yml"
+    assert pr[0]["with"]["body-path"] == "reports/links.md", "the PR says what the check found"
+    # The findings step must not stop the job when a link newly died (exit 1): that is the news.
+    check = next(s for s in job["steps"] if "check_links.py" in s.get("run", ""))
+    assert "|| status=$?" in check["run"] and '-ge 2' in check["run"]
+
+
+def test_the_links_extra_installs_the_linkchecker_the_script_is_tested_with():
+    import tomllib
+
+    from linkcheck.configuration import Version
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"]
+    assert [d for d in extras["links"] if d.startswith("linkchecker")] == [f"linkchecker=={Version}"]
