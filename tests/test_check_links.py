@@ -408,7 +408,9 @@ def _catalogue(server, path):
         _entry(server, "shy", "/forbidden", "ok"),
         _entry(server, "walled", "/gone-walled", "ok", bot_hostile=True),
         _entry(server, "resurrected", "/dir/", "dead"),
-    ]), encoding="utf-8")
+    ]).replace('    archive_url: "https://web.archive.org/web/2018/' + server + '/forbidden"',
+               f'    copy_url: "{server}/chain/3"\n'
+               f'    archive_url: "https://web.archive.org/web/2018/{server}/forbidden"'), encoding="utf-8")
     return path
 
 
@@ -474,10 +476,13 @@ def test_update_leaves_unverified_bot_hostile_and_dead_entries_alone(updated, en
 def test_the_report_and_its_summary_for_the_pull_request(updated):
     report = updated["report"]
     assert report["checker"] == "LinkChecker"
-    # ok: good, resurrected; moved: redirected; dead: gone, removed, walled; unverified: shy (403).
-    assert report["counts"] == {"ok": 2, "moved": 1, "dead": 3, "unverified": 1}
+    # ok: good, resurrected; moved: redirected and shy's copy; dead: gone, removed, walled;
+    # unverified: shy (403).
+    assert report["counts"] == {"ok": 2, "moved": 2, "dead": 3, "unverified": 1}
+    copy = next(row for row in report["results"] if row["ids"] == ["shy (copy_url)"])
+    assert copy["verdict"] == "moved"
     summary = (updated["folder"] / "links.md").read_text(encoding="utf-8")
-    assert "7 links checked" in summary and "left alone walled" in summary
+    assert "8 links checked" in summary and "left alone walled" in summary
     assert f"web/{CAPTURE}/" in summary
 
 

@@ -19,6 +19,7 @@ LinkChecker lacks for these rules:
    that year and records that specific capture.
 5. The catalogue write-back (``--update``): status, date, evidence, confidence, the new address of a
    moved link and the archive capture, in place, comments kept; never for a ``bot_hostile`` entry.
+   A ``copy_url`` is checked and reported, never written back: the entry's status is its url's.
 
 | outcome                                          | verdict    | catalogue after --update             |
 |--------------------------------------------------|------------|--------------------------------------|
@@ -365,6 +366,8 @@ def report(results, entries, decisions, captures, today, config):
     by_url = {}
     for entry in entries:
         by_url.setdefault(entry["url"], []).append(entry["id"])
+        if entry.get("copy_url"):  # checked and reported too, never written back
+            by_url.setdefault(entry["copy_url"], []).append(f"{entry['id']} (copy_url)")
     rows = [{"ids": by_url.get(r.url, []), **dataclasses.asdict(r)} for r in results.values()]
     counts = {}
     for r in results.values():
@@ -408,7 +411,8 @@ def main(argv=None):
     config = Config(timeout=args.timeout, retries=args.retries, threads=args.threads,
                     pass_delay=args.pass_delay, wayback_api=args.wayback_api)
     try:
-        results = check_urls([e["url"] for e in entries], config)
+        results = check_urls([e["url"] for e in entries]
+                             + [e["copy_url"] for e in entries if e.get("copy_url")], config)
     except LinkCheckerFailed as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

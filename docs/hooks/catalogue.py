@@ -393,7 +393,7 @@ def _filter_form(entries: list[dict], topics, titles: dict) -> str:
         '<div class="library-filter__field"><label for="library-status">Link status</label>'
         '<select id="library-status" name="status">' + _option("", "every status")
         + "".join(_option(s, status_names[s]) for s in statuses) + "</select></div>",
-        '<button type="reset" class="md-button">Show all</button>',
+        '<button type="reset" class="library-filter__reset">Show all</button>',
     ]
     return "\n".join([
         '<form class="library-filter" id="library-filter" role="search" aria-label="Filter the Library"'
