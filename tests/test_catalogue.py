@@ -118,6 +118,22 @@ def test_status_and_evidence_fields_are_one_line_each_so_the_link_checker_can_re
     assert re.findall(r"^ *[a-z_]+: *[\[{]", text, flags=re.MULTILINE) == [], "block style, no flow style"
 
 
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if e["status"] in ("moved", "dead")],
+                         ids=lambda e: e["id"])
+def test_a_moved_or_dead_entry_archives_its_old_address(entry):
+    archived = re.sub(r"^https://web\.archive\.org/web/\d+/", "", entry["archive_url"])
+    assert archived == (entry.get("original_url") or entry["url"])
+
+
+def test_machine_learning_yearning_no_longer_sends_readers_to_the_repurposed_domain():
+    """Regression: mlyearning.org now belongs to an unrelated site (link-status.md, the critical case)."""
+    entry = next(e for e in ENTRIES if e["id"] == "ng-ml-yearning")
+    assert urlsplit(entry["url"]).hostname.endswith("deeplearning.ai")
+    assert entry["status"] == "moved" and entry["original_url"] == "https://www.mlyearning.org/"
+    year = int(re.match(r"^https://web\.archive\.org/web/(\d{4})", entry["archive_url"]).group(1))
+    assert year <= 2018, "an archive capture from before the domain changed hands"
+
+
 def test_ids_are_unique():
     ids = _ids()
     assert sorted({i for i in ids if ids.count(i) > 1}) == []
