@@ -407,6 +407,8 @@ def _catalogue(server, path):
         _entry(server, "removed", "/removed", "moved", original=server + "/old-removed"),
         _entry(server, "shy", "/forbidden", "ok"),
         _entry(server, "walled", "/gone-walled", "ok", bot_hostile=True),
+        _entry(server, "walled-moved", "/forbidden?walled", "moved", original=server + "/old-walled/gone",
+               bot_hostile=True),
         _entry(server, "resurrected", "/dir/", "dead"),
     ]).replace('    archive_url: "https://web.archive.org/web/2018/' + server + '/forbidden"',
                f'    copy_url: "{server}/chain/3"\n'
@@ -473,16 +475,23 @@ def test_update_leaves_unverified_bot_hostile_and_dead_entries_alone(updated, en
     assert updated["report"]["decisions"][entry_id].startswith(why)
 
 
+def test_a_bot_hostile_entry_keeps_its_status_but_gets_a_missing_archive_capture(updated, server):
+    old, new = updated["old"]["walled-moved"], updated["entries"]["walled-moved"]
+    assert new["archive_url"] == f"https://web.archive.org/web/{CAPTURE}/{server}/old-walled/gone"
+    assert {k: v for k, v in new.items() if k != "archive_url"} == {
+        k: v for k, v in old.items() if k != "archive_url"}
+
+
 def test_the_report_and_its_summary_for_the_pull_request(updated):
     report = updated["report"]
     assert report["checker"] == "LinkChecker"
     # ok: good, resurrected; moved: redirected and shy's copy; dead: gone, removed, walled;
-    # unverified: shy (403).
-    assert report["counts"] == {"ok": 2, "moved": 2, "dead": 3, "unverified": 1}
+    # unverified: shy and walled-moved (403).
+    assert report["counts"] == {"ok": 2, "moved": 2, "dead": 3, "unverified": 2}
     copy = next(row for row in report["results"] if row["ids"] == ["shy (copy_url)"])
     assert copy["verdict"] == "moved"
     summary = (updated["folder"] / "links.md").read_text(encoding="utf-8")
-    assert "8 links checked" in summary and "left alone walled" in summary
+    assert "9 links checked" in summary and "left alone walled" in summary
     assert f"web/{CAPTURE}/" in summary
 
 

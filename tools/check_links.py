@@ -18,7 +18,8 @@ LinkChecker lacks for these rules:
    know: for a dead or moved entry whose ``archive_url`` names only a year, it finds the capture nearest
    that year and records that specific capture.
 5. The catalogue write-back (``--update``): status, date, evidence, confidence, the new address of a
-   moved link and the archive capture, in place, comments kept; never for a ``bot_hostile`` entry.
+   moved link and the archive capture, in place, comments kept. A ``bot_hostile`` entry keeps its
+   researched status, date and evidence; only a missing archive capture may be filled in.
    A ``copy_url`` is checked and reported, never written back: the entry's status is its url's.
 
 | outcome                                          | verdict    | catalogue after --update             |
@@ -34,9 +35,9 @@ LinkChecker lacks for these rules:
 
 A dead entry is never turned into ok or moved by the check (a dead address that answers again is often a
 domain that changed hands): the report lists it for a person. Entries marked ``bot_hostile`` (hosts that
-refuse scripts) are checked and reported but never changed. Exit status: 0 when nothing is new, 1 when a
-link has newly moved or died (its verdict differs from its catalogue status), 2 when LinkChecker itself
-failed.
+refuse scripts) are checked and reported, but their status is never changed. Exit status: 0 when
+nothing is new, 1 when a link has newly moved or died (its verdict differs from its catalogue status), 2
+when LinkChecker itself failed.
 """
 
 from __future__ import annotations
