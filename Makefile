@@ -67,8 +67,13 @@ mutate: $(VENV)/.test
 	$(BIN)/pip install --quiet -e ".[dev]"
 	$(BIN)/mutmut run $(ARGS); $(BIN)/mutmut results
 
-# External links of the catalogue (needs network; not part of `make test`). ARGS="--update" records results.
-check-links: $(VENV)/.site
+# External links of the catalogue with LinkChecker (needs network; not part of `make test`).
+# ARGS="--update" writes the findings into docs/resources.yml, as the weekly workflow does.
+$(VENV)/.links: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[links]"
+	@touch $@
+
+check-links: $(VENV)/.links
 	$(BIN)/python tools/check_links.py $(ARGS)
 
 clean:

@@ -41,10 +41,18 @@ def _load_hook():
 hook = _load_hook()
 ENTRIES = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["resources"]
 NAV_TOPICS = hook.nav_topics(mkdocs_config()["nav"])
+# evidence and confidence are optional for the hook (an entry never checked still builds, shown as such),
+# but every entry of the catalogue has them: no status without dated evidence.
 REQUIRED = ["id", "title", "author", "year", "kind", "language", "topics", "url", "archive_url", "status",
-            "checked", "note"]
-ORDER = ["id", "title", "author", "year", "kind", "language", "topics", "url", "original_url", "archive_url",
-         "status", "checked", "note", "reason", "source"]
+            "checked", "evidence", "confidence", "note"]
+ORDER = ["id", "title", "author", "year", "kind", "language", "topics", "url", "original_url", "copy_url",
+         "archive_url", "status", "checked", "evidence", "confidence", "bot_hostile", "note", "reason",
+         "source"]
+EVIDENCE_KINDS = ("live check", "repository", "issue thread", "stored copy", "citations", "stable host",
+                  "no evidence")
+# Hosts that answer 403 or a login wall to scripts (link-status.md, "Notes for the live check").
+BOT_HOSTILE = re.compile(r"^https://([a-z0-9-]+\.)*(medium\.com|codeburst\.io|becominghuman\.ai|techburst\.io|"
+                         r"x\.com|twitter\.com|udemy\.com)/")
 KINDS = {"article", "video", "course", "book", "repository", "paper", "tool", "post", "image"}
 TRACKING = re.compile(r"[?&](mkt_tok|siteID|LSNPUBID|utm_[a-z]+)=", re.IGNORECASE)
 
@@ -77,18 +85,53 @@ def test_entry_values_are_allowed(entry):
     assert entry["kind"] in KINDS
     assert re.fullmatch(r"[a-z]{2}", entry["language"])
     assert entry["status"] in {"ok", "moved", "dead", "unverified"}
-    assert entry["checked"] is None or isinstance(entry["checked"], dt.date)
+    assert isinstance(entry["checked"], dt.date), "every status needs the date it was established"
+    assert entry["confidence"] in {"high", "medium", "low"}
     assert entry["year"] is None or 1900 <= entry["year"] <= 2100
     assert isinstance(entry["note"], str) and entry["note"].strip() and "\n" not in entry["note"]
     assert isinstance(entry["topics"], list) and entry["topics"]
 
 
-def test_status_and_checked_are_one_line_each_so_the_link_checker_can_rewrite_them():
+@pytest.mark.parametrize("entry", ENTRIES, ids=_ids())
+def test_evidence_is_one_line_that_starts_with_its_kind(entry):
+    kind, _, text = entry["evidence"].partition(": ")
+    assert kind in EVIDENCE_KINDS and text.strip() and "\n" not in text
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=_ids())
+def test_bot_hostile_hosts_are_marked_so(entry):
+    assert bool(BOT_HOSTILE.match(entry["url"])) == bool(entry.get("bot_hostile"))
+
+
+def test_no_entry_is_left_never_checked():
+    assert [e["id"] for e in ENTRIES if e["checked"] is None or not e.get("evidence")] == []
+
+
+def test_status_and_evidence_fields_are_one_line_each_so_the_link_checker_can_rewrite_them():
     text = CATALOGUE.read_text(encoding="utf-8")
     statuses = re.findall(r"^    status: (?:ok|moved|dead|unverified)$", text, flags=re.MULTILINE)
     checked = re.findall(r"^    checked: (?:null|\d{4}-\d{2}-\d{2})$", text, flags=re.MULTILINE)
-    assert len(statuses) == len(checked) == len(ENTRIES)
+    evidence = re.findall(r'^    evidence: "[^"\n]+"$', text, flags=re.MULTILINE)
+    confidence = re.findall(r"^    confidence: (?:high|medium|low)$", text, flags=re.MULTILINE)
+    archive = re.findall(r'^    archive_url: "https://web\.archive\.org/[^"\n]+"$', text, flags=re.MULTILINE)
+    assert len(statuses) == len(checked) == len(evidence) == len(confidence) == len(archive) == len(ENTRIES)
     assert re.findall(r"^ *[a-z_]+: *[\[{]", text, flags=re.MULTILINE) == [], "block style, no flow style"
+
+
+@pytest.mark.parametrize("entry", [e for e in ENTRIES if e["status"] in ("moved", "dead")],
+                         ids=lambda e: e["id"])
+def test_a_moved_or_dead_entry_archives_its_old_address(entry):
+    archived = re.sub(r"^https://web\.archive\.org/web/\d+/", "", entry["archive_url"])
+    assert archived == (entry.get("original_url") or entry["url"])
+
+
+def test_machine_learning_yearning_no_longer_sends_readers_to_the_repurposed_domain():
+    """Regression: mlyearning.org now belongs to an unrelated site (link-status.md, the critical case)."""
+    entry = next(e for e in ENTRIES if e["id"] == "ng-ml-yearning")
+    assert urlsplit(entry["url"]).hostname.endswith("deeplearning.ai")
+    assert entry["status"] == "moved" and entry["original_url"] == "https://www.mlyearning.org/"
+    year = int(re.match(r"^https://web\.archive\.org/web/(\d{4})", entry["archive_url"]).group(1))
+    assert year <= 2018, "an archive capture from before the domain changed hands"
 
 
 def test_ids_are_unique():
@@ -99,7 +142,7 @@ def test_ids_are_unique():
 def test_addresses_are_unique_across_entries():
     owners: dict[str, str] = {}
     for entry in ENTRIES:
-        for url in {entry["url"], entry.get("original_url")} - {None}:
+        for url in {entry["url"], entry.get("original_url"), entry.get("copy_url")} - {None}:
             owner = owners.setdefault(url, entry["id"])
             assert owner == entry["id"], f"{url}: {owner} and {entry['id']}"
 
@@ -234,6 +277,8 @@ def _entry(id, topics, status="unverified", **extra):
 
 
 TOPICS = ["start-here/recipe", "optimization/adam", "library/index"]
+CHECKED = {"checked": dt.date(2026, 12, 2), "evidence": "issue thread: a thread of 2026-11-30 says so",
+           "confidence": "high"}
 
 
 def test_further_reading_marker_is_replaced_by_the_topics_resources():
@@ -289,16 +334,79 @@ def test_resources_marker_keeps_its_order_and_is_not_repeated_in_further_reading
 
 
 def test_library_lists_every_resource_by_topic_with_kind_language_and_status():
-    entries = [_entry("one", ["optimization/adam", "start-here/recipe"], status="dead"),
+    entries = [_entry("one", ["optimization/adam", "start-here/recipe"], status="dead", **CHECKED),
                _entry("two", ["optimization/adam"], language="zh", kind="video")]
     out = hook.replace_markers("<!-- library -->", "library/index.md", entries, TOPICS,
                                {"optimization/adam": "Adam and AdamW"})
     assert "### Adam and AdamW { #optimization-adam }" in out
     assert "[Adam and AdamW](../optimization/adam.md)" in out
     assert out.count("Title of one") == 2, "an entry appears under each of its topics"
-    assert "| video | Chinese | not yet checked |" in out
-    assert "dead · [archived copy](https://web.archive.org/web/2018/https://example.org/one)" in out
+    assert '| video | Chinese | <span class="link-status link-status--never">never checked</span> |' in out
+    assert ("dead</span> 2026-12-02, issue thread · [archived copy, nearest capture to 2018]"
+            "(https://web.archive.org/web/2018/https://example.org/one)") in out
+    assert "<summary>evidence, confidence high</summary>issue thread: a thread of 2026-11-30" in out
     assert "**2 resources**" in out
+
+
+def test_library_counts_each_status_with_its_newest_evidence_date_and_the_never_checked():
+    entries = [_entry("a", ["optimization/adam"], status="ok", **CHECKED),
+               _entry("b", ["optimization/adam"], status="ok",
+                      **{**CHECKED, "checked": dt.date(2026, 12, 9)}),
+               _entry("c", ["optimization/adam"], status="dead", **CHECKED),
+               _entry("d", ["optimization/adam"])]
+    out = hook.render_library(entries, TOPICS, {}, "library/index.md")
+    assert "| ok | 2 | 2026-12-09 |" in out
+    assert "| dead | 1 | 2026-12-02 |" in out
+    assert "| moved | 0 | - |" in out and "| unverified | 0 | - |" in out
+    assert "| never checked | 1 | - |" in out
+    assert "- By kind of evidence: issue thread 3, never checked 1." in out
+
+
+def test_library_filter_has_a_labelled_control_for_text_topic_kind_and_status():
+    entries = [_entry("a", ["optimization/adam"], status="moved", kind="video", **CHECKED),
+               _entry("b", ["start-here/recipe"])]
+    out = hook.render_library(entries, TOPICS, {"optimization/adam": "Adam and AdamW"}, "library/index.md")
+    for name in ("text", "topic", "kind", "status"):
+        assert f'<label for="library-{name}">' in out and f'id="library-{name}"' in out
+    assert '<option value="optimization/adam">Adam and AdamW</option>' in out
+    assert '<option value="library/index">' not in out, "a topic without resources is not offered"
+    assert '<option value="video">video</option>' in out and '<option value="paper">' not in out
+    assert '<option value="moved">moved</option>' in out
+    assert '<option value="never">never checked</option>' in out
+    assert '<form class="library-filter" id="library-filter"' in out and " hidden>" in out
+    assert 'data-id="a" data-kind="video" data-status="moved"' in out
+    assert 'data-id="b" data-kind="post" data-status="never"' in out
+    assert '<div class="library-topic" data-topic="optimization/adam" markdown="block">' in out
+
+
+def test_further_reading_shows_the_same_status_mark_as_the_library():
+    entry = _entry("seen", ["optimization/adam"], status="ok", **CHECKED)
+    mark = hook.status_mark(entry)
+    assert mark == '<span class="link-status link-status--ok">ok</span> 2026-12-02, issue thread'
+    assert hook.render_entry(entry).endswith(f"Link status: {mark}.")
+    assert mark in hook.render_library([entry], TOPICS, {}, "library/index.md")
+
+
+def test_a_bot_hostile_entry_says_the_site_refuses_link_checkers():
+    entry = _entry("shy", ["optimization/adam"], status="ok", url="https://medium.com/p/1",
+                   **CHECKED, bot_hostile=True)
+    assert hook.status_mark(entry).endswith(", the site refuses link checkers")
+
+
+@pytest.mark.parametrize(("archive", "label"), [
+    ("https://web.archive.org/web/2018/https://example.org/x", "archived copy, nearest capture to 2018"),
+    ("https://web.archive.org/web/20230311220621/https://example.org/x",
+     "archived copy, captured 2023-03-11"),
+])
+def test_year_only_archive_addresses_are_labelled_nearest_capture(archive, label):
+    assert hook.archive_label(archive) == label
+    entry = _entry("gone", ["optimization/adam"], status="dead", archive_url=archive, **CHECKED)
+    assert f"[Title of gone]({archive}) ({label}: the original address is dead)" in hook.render_entry(entry)
+
+
+def test_a_copy_url_is_offered_beside_the_link():
+    entry = _entry("both", ["optimization/adam"], copy_url="https://example.org/reprint")
+    assert "[another copy](https://example.org/reprint)" in hook.render_entry(entry)
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -310,10 +418,19 @@ def test_library_lists_every_resource_by_topic_with_kind_language_and_status():
     ({"status": "fine"}, "status"),
     ({"checked": "yesterday"}, "checked"),
     ({"note": ""}, "note"),
+    ({"checked": dt.date(2026, 12, 2)}, "evidence"),
+    ({**CHECKED, "evidence": "a hunch: it looked fine"}, "evidence"),
+    ({**CHECKED, "confidence": "certain"}, "confidence"),
+    ({"evidence": CHECKED["evidence"]}, "set checked"),
+    ({"url": "https://medium.com/@a/post-1"}, "bot_hostile"),
+    ({"bot_hostile": False}, "bot_hostile"),
+    ({"copy_url": "ftp://example.org/x"}, "copy_url"),
+    ({"archive_url": "https://web.archive.org/web/201/https://example.org/x"}, "Wayback"),
 ])
 def test_validation_rejects_a_bad_entry_naming_it(change, message):
     entry = _entry("bad-one", ["optimization/adam"])
     entry.update(change)
+    entry = {field: entry[field] for field in ORDER if field in entry}
     with pytest.raises(hook.CatalogueError, match=f"'bad-one'.*{message}"):
         hook.validate([entry], TOPICS)
 
