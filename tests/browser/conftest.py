@@ -107,6 +107,9 @@ def site_url(built_site, tmp_path_factory):
     server.server_close()
 
 
+REDIRECT_PAGE = '<meta http-equiv="refresh"'
+
+
 def site_pages(site_dir: Path) -> list[str]:
     """Every page of the built site as a path relative to its root ('' for the home page)."""
     pages = []
@@ -114,6 +117,8 @@ def site_pages(site_dir: Path) -> list[str]:
         rel = index.parent.relative_to(site_dir).as_posix()
         if rel.split("/")[0] in {"assets", "search"}:
             continue
+        if REDIRECT_PAGE in index.read_text(encoding="utf-8")[:2000]:
+            continue  # mkdocs-redirects' forwarding page at a moved page's old address
         pages.append("" if rel == "." else rel + "/")
     return pages
 

@@ -156,3 +156,11 @@ def test_a_missing_address_gets_the_sites_404_page_with_its_styles(context, site
     assert not failed, f"the 404 page's assets failed to load: {failed}"
     header = tab.evaluate("getComputedStyle(document.querySelector('.md-header')).backgroundColor")
     assert header not in ("rgba(0, 0, 0, 0)", "transparent"), "the 404 page has no stylesheet"
+
+
+def test_the_old_address_of_a_moved_page_forwards_to_its_new_one(context, site_url):
+    """Batch norm moved from Regularization to Normalization (mkdocs-redirects, mkdocs.yml)."""
+    tab = context.new_page()
+    tab.goto(site_url + "regularization/batch-norm/#pitfalls")
+    tab.wait_for_url("**/normalization/batch-norm/#pitfalls")
+    assert tab.locator("article h1").inner_text().startswith("Batch normalization")
