@@ -29,7 +29,8 @@ CATALOGUE = ROOT / "docs" / "resources.yml"
 FIELDS = ("date", "id", "page", "said", "says", "source", "test")
 MARKER = re.compile(r"<!--\s*corrections\s*-->")
 ID_PATTERN = re.compile(r"^[A-Za-z]+-?\d+$")
-PAGE_PATTERN = re.compile(r"^(?P<path>[\w./-]+\.md)(?:#(?P<anchor>[\w-]+))?$")
+# A Markdown page, or a worked example (a jupytext notebook under examples/, a page of its own).
+PAGE_PATTERN = re.compile(r"^(?P<path>[\w./-]+\.md|examples/[\w.-]+\.py)(?:#(?P<anchor>[\w-]+))?$")
 TEST_PATTERN = re.compile(r"^(?P<file>tests/[\w/]+\.py)::(?P<name>test_\w+)(?:\[[^\]]+\])?$")
 CATALOGUE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -84,7 +85,8 @@ def _row_problem(row, docs_dir: Path) -> str | None:
             return f"{field} must be a string, got {type(row[field]).__name__}"
     page = PAGE_PATTERN.match(row["page"])
     if not page:
-        return f"page must be a docs-relative .md path with an optional #anchor, got {row['page']!r}"
+        return (f"page must be a docs-relative .md path (or examples/*.py) with an optional #anchor, "
+                f"got {row['page']!r}")
     if not (docs_dir / page.group("path")).is_file():
         return f"page {page.group('path')!r} does not exist under docs/"
     if not TEST_PATTERN.match(row["test"]):
@@ -104,7 +106,9 @@ def _page_title(path: Path) -> str:
         meta = yaml.safe_load(front.group(1)) or {}
         if isinstance(meta, dict) and meta.get("title"):
             return str(meta["title"])
-    heading = re.search(r"^# (.+?)\s*$", text, flags=re.MULTILINE)
+    # A notebook's title is its first Markdown cell's heading, written "# # Title" in jupytext.
+    pattern = r"^# # (.+?)\s*$" if path.suffix == ".py" else r"^# (.+?)\s*$"
+    heading = re.search(pattern, text, flags=re.MULTILINE)
     return heading.group(1) if heading else path.stem
 
 

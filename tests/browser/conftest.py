@@ -222,16 +222,28 @@ PLACEHOLDER_ALT = {"No description has been provided for this image"}
 
 # Every axe-core rule in the light scheme; in the dark scheme only the rules that depend on colours
 # (the rest would find the same as in light, at twice the cost).
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 AXE_OPTIONS = {
     "light": {"resultTypes": ["violations"]},
-    "dark": {"resultTypes": ["violations"], "runOnly": {"type": "rule", "values": [
-        "color-contrast", "link-in-text-block"]}},
+    "dark": {"resultTypes": ["violations"], "runOnly": {"type": "rule", "values": COLOUR_RULES}},
 }
-# Starts axe-core without waiting for it, so that the other colour scheme's tab works meanwhile.
-_AXE_START = """(options) => { window.__axeViolations = axe.run(document, options).then((result) =>
-  result.violations.map((v) => ({
+# In the crawl, the rules that do not depend on colours are shared between the two tabs instead, half
+# each, so that both cores work: every rule axe-core enables by default still runs once per page, and
+# the colour rules run in both schemes.
+_AXE_SHARE = """([colourRules, share]) => {
+  const rules = axe._audit.rules.filter((r) => r.enabled !== false && !colourRules.includes(r.id))
+    .map((r) => r.id).sort();
+  const mine = rules.filter((_, i) => i % 2 === share);
+  return {resultTypes: ["violations"], runOnly: {type: "rule", values: [...colourRules, ...mine]}};
+}"""
+# Starts axe-core without waiting for it, so that the other colour scheme's tab works meanwhile. axe.run
+# does most of its work before its first await, so it is started from a timer: called directly, the
+# evaluate call would return only after that work and the two tabs would take turns instead.
+_AXE_START = """(options) => { window.__axeViolations = new Promise((resolve, reject) => {
+  setTimeout(() => axe.run(document, options).then((result) => resolve(result.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(" ")),
-  })));
+  }))), reject), 0);
+});
 }"""
 _AXE_RESULT = "() => window.__axeViolations"
 
@@ -239,8 +251,9 @@ _AXE_RESULT = "() => window.__axeViolations"
 class _Lane:
     """One colour scheme: its own context and tab, and the record of the page the tab is on."""
 
-    def __init__(self, browser, scheme: str, host: str):
+    def __init__(self, browser, scheme: str, host: str, share: int):
         self.scheme = scheme
+        self.share = share  # which half of the colour-independent axe rules this tab runs
         self.record: PageRecord | None = None
         self.context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
         self.context.on("request", lambda r: self._foreign(r.url, host))
@@ -265,7 +278,8 @@ class _Lane:
         self.record.images, self.record.math = found["images"], found["math"]
         self.record.wide_code = found["wideCode"]
         self.tab.evaluate(axe)
-        self.tab.evaluate(_AXE_START, AXE_OPTIONS[self.scheme])
+        options = self.tab.evaluate(_AXE_SHARE, [COLOUR_RULES, self.share])
+        self.tab.evaluate(_AXE_START, options)
 
     def finish(self) -> PageRecord:
         self.record.violations = self.tab.evaluate(_AXE_RESULT)
@@ -283,7 +297,7 @@ def crawl(browser, site_url, pages):
     """
     axe = _axe_script()
     host = urlsplit(site_url).netloc
-    lanes = [_Lane(browser, scheme, host) for scheme in ("light", "dark")]
+    lanes = [_Lane(browser, scheme, host, share) for share, scheme in enumerate(("light", "dark"))]
     records: dict[tuple[str, str], PageRecord] = {}
     try:
         for page in pages:
