@@ -29,23 +29,26 @@ from snippets.minibatches import shuffle_and_partition
 from snippets.momentum import init_momentum_state, momentum_step
 from snippets.objectives import softmax_cross_entropy, softmax_cross_entropy_grad
 
-plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white", "figure.dpi": 80,
-                     "axes.grid": True, "grid.alpha": 0.3})
+plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white",
+                     "figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3})
 
 
 def show(fig, alt):
-    """Display `fig` as a PNG with a description (alt text), then close it so it is not shown twice."""
+    """Display `fig` as a PNG with a description (alt text), then close it so it is
+    not shown twice."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     width = round(fig.get_figwidth() * fig.dpi)
-    display(HTML(f'<img src="data:image/png;base64,{png}" alt="{escape(alt, quote=True)}" width="{width}">'))
+    display(HTML(f'<img src="data:image/png;base64,{png}" '
+                 f'alt="{escape(alt, quote=True)}" width="{width}">'))
 
 
 def spirals(n_per_class, rng, classes=3, noise=0.25):
     t = rng.uniform(0.25, 1, (classes, n_per_class))
-    angle = 4 * t + (2 * np.pi / classes) * np.arange(classes)[:, None] + rng.normal(0, noise, t.shape)
+    angle = (4 * t + (2 * np.pi / classes) * np.arange(classes)[:, None]
+             + rng.normal(0, noise, t.shape))
     X = np.stack([t * np.cos(angle), t * np.sin(angle)], axis=-1).reshape(-1, 2)
     y = np.repeat(np.arange(classes), n_per_class)
     return X / X.std(axis=0), y
@@ -60,7 +63,8 @@ initial = init_params(LAYERS, "he_normal", rng)
 initial_bn = {key: value for key, value in initial.items()  # no hidden-layer biases
               if not (key.startswith("b") and int(key[1:]) <= HIDDEN)}
 for layer in range(1, HIDDEN + 1):
-    initial_bn[f"gamma{layer}"], initial_bn[f"beta{layer}"], _ = init_batchnorm(LAYERS[layer])
+    gamma, beta, _ = init_batchnorm(LAYERS[layer])
+    initial_bn[f"gamma{layer}"], initial_bn[f"beta{layer}"] = gamma, beta
 
 # %% [markdown]
 # ## Why no bias before batch norm
@@ -96,7 +100,8 @@ assert np.max(np.abs(grad_b)) < 1e-12 * np.max(np.abs(dZ1)) * len(Z1)
 
 # %%
 def forward(params, X, bn_states, training):
-    """Logits, the per-layer caches, and the new running statistics (empty without batch norm)."""
+    """Logits, the per-layer caches, and the new running statistics (empty without
+    batch norm)."""
     use_bn = "gamma1" in params
     caches, new_states, A = [], [], X
     for layer in range(1, HIDDEN + 1):
@@ -125,7 +130,8 @@ def backward(params, logits, cache, y):
         A_prev, Z, bn_cache = caches[layer - 1]
         dZ = dA * relu_grad(Z)
         if bn_cache is not None:
-            dZ, grads[f"gamma{layer}"], grads[f"beta{layer}"] = batchnorm_backward(dZ, bn_cache)
+            dZ, dgamma, dbeta = batchnorm_backward(dZ, bn_cache)
+            grads[f"gamma{layer}"], grads[f"beta{layer}"] = dgamma, dbeta
         else:
             grads[f"b{layer}"] = dZ.sum(axis=0)
         grads[f"W{layer}"] = dZ.T @ A_prev
@@ -138,19 +144,23 @@ def train(params, lr, epochs=15, seed=1):
     bn_states = [init_batchnorm(n)[2] for n in LAYERS[1:-1]]
     state, losses = init_momentum_state(params), []
     for _ in range(epochs):
-        for X_batch, y_batch in shuffle_and_partition(X_train, y_train, 128, batch_rng, drop_last=True):
-            logits, cache, new_states = forward(params, X_batch, bn_states, training=True)
+        for X_batch, y_batch in shuffle_and_partition(X_train, y_train, 128, batch_rng,
+                                                      drop_last=True):
+            logits, cache, new_states = forward(params, X_batch, bn_states,
+                                                training=True)
             loss = softmax_cross_entropy(logits, y_batch)
             losses.append(loss if np.isfinite(loss) else np.nan)
             if not np.isfinite(loss):
                 break
             bn_states = new_states or bn_states
-            params, state = momentum_step(params, backward(params, logits, cache, y_batch), state, lr=lr)
+            grads = backward(params, logits, cache, y_batch)
+            params, state = momentum_step(params, grads, state, lr=lr)
         else:
             continue
         break
     logits = forward(params, X_test, bn_states, training=False)[0]
-    test_acc = float(np.mean(np.argmax(logits, axis=1) == y_test)) if np.all(np.isfinite(logits)) else np.nan
+    test_acc = (float(np.mean(np.argmax(logits, axis=1) == y_test))
+                if np.all(np.isfinite(logits)) else np.nan)
     return np.array(losses), test_acc
 
 
@@ -168,22 +178,29 @@ for lr in (0.01, 0.1):
     for name, params in (("plain", initial), ("batch norm", initial_bn)):
         losses, test_acc = train(params, lr)
         runs[f"{name}, lr = {lr}"] = losses
-        print(f"{name:10s} lr = {lr:<5}  loss over the last 7 steps {np.nanmean(losses[-7:]):7.3f}  "
+        print(f"{name:10s} lr = {lr:<5}  "
+              f"loss over the last 7 steps {np.nanmean(losses[-7:]):7.3f}  "
               f"test acc {test_acc:.3f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 3.6), layout="constrained")
 styles = {"plain": "--", "batch norm": "-"}
 for name, losses in runs.items():
-    smoothed = np.convolve(losses, np.ones(5) / 5, mode="valid")  # mean of 5 batches, to read the trend
-    ax.plot(np.arange(len(smoothed)) + 4, smoothed, styles[name.split(",")[0]], label=name)
-ax.set(xlabel="step (mini-batch)", ylabel="training loss (mean of 5 batches)", ylim=(0, 1.3),
-       title="Eight hidden layers, with and without batch normalization: loss against steps")
+    # mean of 5 batches, to read the trend
+    smoothed = np.convolve(losses, np.ones(5) / 5, mode="valid")
+    ax.plot(np.arange(len(smoothed)) + 4, smoothed, styles[name.split(",")[0]],
+            label=name)
+ax.set(xlabel="step (mini-batch)", ylabel="training loss (mean of 5 batches)",
+       ylim=(0, 1.3),
+       title=("Eight hidden layers, with and without batch normalization: "
+              "loss against steps"))
 ax.legend()
-show(fig, "Line chart of the training loss (mean of 5 mini-batches, 0 to 1.3) against the step (about 105 "
-          "mini-batches) for the four runs. Batch norm at lr 0.1 falls fastest, close to 0 within 20 steps; "
-          "batch norm at lr 0.01 comes next; the plain network at lr 0.01 falls slowly to about 0.05; the "
-          "plain network at lr 0.1 stays high, jumps up again and again and ends above the top of the chart.")
+show(fig, "Line chart of the training loss (mean of 5 mini-batches, 0 to 1.3) against "
+          "the step (about 105 mini-batches) for the four runs. Batch norm at lr 0.1 "
+          "falls fastest, close to 0 within 20 steps; batch norm at lr 0.01 comes "
+          "next; the plain network at lr 0.01 falls slowly to about 0.05; the plain "
+          "network at lr 0.1 stays high, jumps up again and again and ends above the "
+          "top of the chart.")
 
 # %% [markdown]
 # **Answer.** At the small learning rate both versions train, the batch-norm one faster, with a slightly

@@ -32,33 +32,39 @@ from snippets.momentum import init_momentum_state, momentum_step
 from snippets.schedules import one_cycle
 from snippets.standardization import fit_transform, standardize
 
-plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white", "figure.dpi": 80,
-                     "axes.grid": True, "grid.alpha": 0.3})
+plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white",
+                     "figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3})
 
 
 def show(fig, alt):
-    """Display `fig` as a PNG with a description (alt text), then close it so it is not shown twice."""
+    """Display `fig` as a PNG with a description (alt text), then close it so it is
+    not shown twice."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     width = round(fig.get_figwidth() * fig.dpi)
-    display(HTML(f'<img src="data:image/png;base64,{png}" alt="{escape(alt, quote=True)}" width="{width}">'))
+    display(HTML(f'<img src="data:image/png;base64,{png}" '
+                 f'alt="{escape(alt, quote=True)}" width="{width}">'))
 
 X, y = load_digits(return_X_y=True)
 X = X.astype(np.float64)
-# Hold out 20% as the test set, touched once at the very end; split the rest into train and validation.
-X_dev, X_test, y_dev, y_test = train_test_split(X, y, test_size=0.2, random_state=0, stratify=y)
-X_train, X_val, y_train, y_val = train_test_split(X_dev, y_dev, test_size=0.2, random_state=0, stratify=y_dev)
-print(f"train {len(X_train)}, validation {len(X_val)}, test {len(X_test)} images of {X.shape[1]} pixels")
+# Hold out 20% as the test set, touched once at the very end; split the rest into
+# train and validation.
+X_dev, X_test, y_dev, y_test = train_test_split(X, y, test_size=0.2, random_state=0,
+                                                stratify=y)
+X_train, X_val, y_train, y_val = train_test_split(X_dev, y_dev, test_size=0.2,
+                                                  random_state=0, stratify=y_dev)
+print(f"train {len(X_train)}, validation {len(X_val)}, test {len(X_test)} images "
+      f"of {X.shape[1]} pixels")
 
 fig, axes = plt.subplots(1, 10, figsize=(8, 1.2), layout="constrained")
 for digit, ax in enumerate(axes):
     ax.imshow(X_train[y_train == digit][0].reshape(8, 8), cmap="gray_r")
     ax.set(xticks=[], yticks=[], title=str(digit))
 fig.suptitle("One training image of each digit (8 × 8 pixels, values 0 to 16)")
-show(fig, "Ten 8 by 8 grey images in a row, one training image of each digit from 0 to 9, dark strokes on "
-          "white: coarse but recognizable digits.")
+show(fig, "Ten 8 by 8 grey images in a row, one training image of each digit from 0 to "
+          "9, dark strokes on white: coarse but recognizable digits.")
 
 # %% [markdown]
 # ## Standardize, with the training statistics only
@@ -174,7 +180,8 @@ show(fig, "Learning-rate range test: training loss against the learning rate on 
 # %%
 def evaluate(params, X_std, y_true):
     out, _ = mlp_forward(params, X_std, training=False)
-    return mlp_loss(out, np.eye(10)[y_true]), float(np.mean(np.argmax(out, axis=1) == y_true))
+    accuracy = float(np.mean(np.argmax(out, axis=1) == y_true))
+    return mlp_loss(out, np.eye(10)[y_true]), accuracy
 
 
 def train(X_std, y_true, *, keep_prob, lambd, seed, X_check=None, y_check=None):
@@ -193,8 +200,10 @@ def train(X_std, y_true, *, keep_prob, lambd, seed, X_check=None, y_check=None):
             params, state = momentum_step(params, grads, state, lr=lr, beta=beta)
             step += 1
         if X_check is not None:
-            history.append(evaluate(params, X_std, y_true) + evaluate(params, X_check, y_check))
-    return params, np.array(history)  # columns: train loss, train acc, check loss, check acc
+            history.append(evaluate(params, X_std, y_true)
+                           + evaluate(params, X_check, y_check))
+    # columns: train loss, train acc, check loss, check acc
+    return params, np.array(history)
 
 
 def report(name, history):
@@ -280,7 +289,8 @@ X_dev_std, dev_mean, dev_std = fit_transform(X_dev)
 final, _ = train(X_dev_std, y_dev, keep_prob=KEEP_PROB, lambd=LAMBD, seed=3)
 predicted = mlp_predict(final, standardize(X_test, dev_mean, dev_std))
 test_accuracy = float(np.mean(predicted == y_test))
-print(f"test accuracy: {test_accuracy:.4f} ({np.sum(predicted == y_test)} of {len(y_test)} test images)")
+print(f"test accuracy: {test_accuracy:.4f} "
+      f"({np.sum(predicted == y_test)} of {len(y_test)} test images)")
 assert test_accuracy >= 0.97, f"test accuracy {test_accuracy:.4f} fell below 97%"
 
 # %%
@@ -292,9 +302,11 @@ ax_cm.imshow(confusion, cmap="Blues")
 for i in range(10):
     for j in range(10):
         if confusion[i, j]:
+            dark = confusion[i, j] > confusion.max() / 2
             ax_cm.text(j, i, confusion[i, j], ha="center", va="center",
-                       color="white" if confusion[i, j] > confusion.max() / 2 else "black", fontsize=9)
-ax_cm.set(xticks=range(10), yticks=range(10), xlabel="predicted digit", ylabel="true digit",
+                       color="white" if dark else "black", fontsize=9)
+ax_cm.set(xticks=range(10), yticks=range(10), xlabel="predicted digit",
+          ylabel="true digit",
           title=f"Confusion matrix on the test set ({len(y_test)} images)")
 ax_cm.grid(False)
 wrong = np.flatnonzero(predicted != y_test)
@@ -302,15 +314,17 @@ ax_err.axis("off")
 ax_err.set_title("Every misclassified test image (true → predicted)")
 cols = 6
 for k, index in enumerate(wrong):
-    sub = ax_err.inset_axes([(k % cols) / cols, 1 - (k // cols + 1) / 3, 0.9 / cols, 0.75 / 3])
+    sub = ax_err.inset_axes([(k % cols) / cols, 1 - (k // cols + 1) / 3,
+                             0.9 / cols, 0.75 / 3])
     sub.imshow(X_test[index].reshape(8, 8), cmap="gray_r")
     sub.set(xticks=[], yticks=[])
     sub.set_title(f"{y_test[index]} → {predicted[index]}", fontsize=9)
 mistakes = ", ".join(f"{y_test[index]} as {predicted[index]}" for index in wrong)
-show(fig, f"Left: confusion matrix of the {len(y_test)} test images, true digit (rows) against predicted "
-          "digit (columns), 0 to 9: almost every count lies on the diagonal, between 33 and 37 per digit, "
-          f"and {len(wrong)} images lie off it. Right: those {len(wrong)} misclassified images as 8 by 8 "
-          f"thumbnails, each titled true and predicted digit: {mistakes}.")
+show(fig, f"Left: confusion matrix of the {len(y_test)} test images, true digit (rows) "
+          "against predicted digit (columns), 0 to 9: almost every count lies on the "
+          f"diagonal, between 33 and 37 per digit, and {len(wrong)} images lie off it. "
+          f"Right: those {len(wrong)} misclassified images as 8 by 8 thumbnails, each "
+          f"titled true and predicted digit: {mistakes}.")
 
 # %% [markdown]
 # ## What to try next

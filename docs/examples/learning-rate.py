@@ -25,18 +25,20 @@ from matplotlib.animation import PillowWriter
 from snippets.gradient_descent import quadratic_bowl, run_gradient_descent
 from snippets.momentum import init_momentum_state, momentum_step
 
-plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white", "figure.dpi": 80,
-                     "axes.grid": True, "grid.alpha": 0.3})
+plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white",
+                     "figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3})
 
 
 def show(fig, alt):
-    """Display `fig` as a PNG with a description (alt text), then close it so it is not shown twice."""
+    """Display `fig` as a PNG with a description (alt text), then close it so it is
+    not shown twice."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     width = round(fig.get_figwidth() * fig.dpi)
-    display(HTML(f'<img src="data:image/png;base64,{png}" alt="{escape(alt, quote=True)}" width="{width}">'))
+    display(HTML(f'<img src="data:image/png;base64,{png}" '
+                 f'alt="{escape(alt, quote=True)}" width="{width}">'))
 
 CURVATURES = (1.0, 25.0)
 W0 = np.array([-9.0, 2.0])
@@ -47,7 +49,8 @@ def bowl(w):
     return quadratic_bowl(w, CURVATURES)
 
 
-print(f"largest stable learning rate: 2 / {max(CURVATURES):g} = {2 / max(CURVATURES):g}")
+print(f"largest stable learning rate: 2 / {max(CURVATURES):g} "
+      f"= {2 / max(CURVATURES):g}")
 
 # %% [markdown]
 # ## Four learning rates, one bowl
@@ -72,9 +75,11 @@ for name, lr in learning_rates.items():  # below 2 / c_max the loss falls at eve
 w1, w2 = np.meshgrid(np.linspace(-10, 10, 201), np.linspace(-3.5, 3.5, 141))
 contour_loss = 0.5 * (CURVATURES[0] * w1**2 + CURVATURES[1] * w2**2)
 
-fig, axes = plt.subplots(2, 2, figsize=(8, 4.6), sharex=True, sharey=True, layout="constrained")
+fig, axes = plt.subplots(2, 2, figsize=(8, 4.6), sharex=True, sharey=True,
+                         layout="constrained")
 for ax, (name, (path, _)) in zip(axes.flat, runs.items(), strict=True):
-    ax.contour(w1, w2, contour_loss, levels=np.geomspace(0.05, 150, 12), colors="0.75", linewidths=0.8)
+    ax.contour(w1, w2, contour_loss, levels=np.geomspace(0.05, 150, 12), colors="0.75",
+               linewidths=0.8)
     ax.plot(path[:, 0], path[:, 1], marker="o", markersize=2.5, linewidth=1, color="C3")
     ax.plot(0, 0, marker="*", color="black", markersize=10)
     ax.set(xlim=(-10, 3), ylim=(-3.5, 3.5), title=f"lr = {name}")
@@ -82,7 +87,8 @@ for ax in axes[1]:
     ax.set_xlabel("$w_1$ (flat direction)")
 for ax in axes[:, 0]:
     ax.set_ylabel("$w_2$ (steep)")
-fig.suptitle(f"{STEPS} steps of gradient descent from the same start, four learning rates")
+fig.suptitle(f"{STEPS} steps of gradient descent from the same start, "
+             "four learning rates")
 zig_zag_end = runs["0.079 (zig-zags)"][0][-1]
 show(fig, "Four panels with the elliptical contours of the loss, w1 (the flat "
           "direction, -10 to 3) across and w2 (the steep direction, -3.5 to 3.5) up, "
@@ -98,11 +104,13 @@ show(fig, "Four panels with the elliptical contours of the loss, w1 (the flat "
 fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
 for name, (_, losses) in runs.items():
     ax.semilogy(losses, label=f"lr = {name}")
-ax.set(xlabel="step", ylabel="loss (log scale)", title="Loss against steps: the learning rate decides")
+ax.set(xlabel="step", ylabel="loss (log scale)",
+       title="Loss against steps: the learning rate decides")
 ax.legend(fontsize=8)
-show(fig, "Loss on a log scale against the step, 0 to 40, for the four learning rates, all starting at 90. "
-          "lr 0.05 falls fastest, to 0.67; lr 0.079 falls steadily to 6.7; lr 0.01 drops quickly at first "
-          "then crawls, ending at 18; lr 0.081 dips for a few steps, then rises to 360.")
+show(fig, "Loss on a log scale against the step, 0 to 40, for the four learning rates, "
+          "all starting at 90. lr 0.05 falls fastest, to 0.67; lr 0.079 falls steadily "
+          "to 6.7; lr 0.01 drops quickly at first then crawls, ending at 18; lr 0.081 "
+          "dips for a few steps, then rises to 360.")
 
 # %% [markdown]
 # ## Which learning rate is fastest?
@@ -209,10 +217,12 @@ for name, (_, losses) in compared.items():
 # %%
 FRAMES = 24
 fig, ax = plt.subplots(figsize=(6.4, 2.9), dpi=70, layout="constrained")
-ax.contour(w1, w2, contour_loss, levels=np.geomspace(0.05, 150, 12), colors="0.75", linewidths=0.8)
+ax.contour(w1, w2, contour_loss, levels=np.geomspace(0.05, 150, 12), colors="0.75",
+           linewidths=0.8)
 ax.plot(0, 0, marker="*", color="black", markersize=10)
 ax.set(xlim=(-10, 10), ylim=(-3.5, 3.5), xlabel="$w_1$", ylabel="$w_2$")
-lines = {name: ax.plot([], [], marker="o", markersize=3, linewidth=1.2, label=name)[0] for name in compared}
+lines = {name: ax.plot([], [], marker="o", markersize=3, linewidth=1.2, label=name)[0]
+         for name in compared}
 ax.legend(loc="lower right", fontsize=8)
 title = ax.set_title("")
 
@@ -224,7 +234,8 @@ def draw(frame):
 
 
 draw(FRAMES - 1)
-fig.canvas.draw()  # lay the figure out once, with the longest paths, then freeze that layout
+# lay the figure out once, with the longest paths, then freeze that layout
+fig.canvas.draw()
 fig.set_layout_engine("none")
 writer = PillowWriter(fps=3)
 with tempfile.TemporaryDirectory() as tmp:
@@ -235,9 +246,9 @@ with tempfile.TemporaryDirectory() as tmp:
             writer.grab_frame()
     gif = base64.b64encode(gif_path.read_bytes()).decode("ascii")
 plt.close(fig)
-alt = ("Animation, 24 steps: on a narrow elliptical bowl, plain gradient descent zig-zags slowly along "
-       "the valley, momentum with beta 0.7 reaches the minimum, momentum with beta 0.9 overshoots and "
-       "spirals in.")
+alt = ("Animation, 24 steps: on a narrow elliptical bowl, plain gradient descent "
+       "zig-zags slowly along the valley, momentum with beta 0.7 reaches the minimum, "
+       "momentum with beta 0.9 overshoots and spirals in.")
 HTML(f'<img src="data:image/gif;base64,{gif}" alt="{alt}" width="448">')
 
 # %%
@@ -247,9 +258,10 @@ for name, (_, losses) in compared.items():
 ax.set(xlabel="step", ylabel="loss (log scale)",
        title=f"Same learning rate ({LR}): loss with and without momentum")
 ax.legend()
-show(fig, "Loss on a log scale against the step, 0 to 40, all at learning rate 0.03 from a loss of 90. "
-          "Plain gradient descent falls slowly along a straight line to 3.5; momentum with beta 0.7 falls "
-          "steadily to about 0.00001; momentum with beta 0.9 oscillates up and down and ends near 1.2.")
+show(fig, "Loss on a log scale against the step, 0 to 40, all at learning rate 0.03 "
+          "from a loss of 90. Plain gradient descent falls slowly along a straight "
+          "line to 3.5; momentum with beta 0.7 falls steadily to about 0.00001; "
+          "momentum with beta 0.9 oscillates up and down and ends near 1.2.")
 
 # %%
 final = {name: losses[-1] for name, (_, losses) in compared.items()}

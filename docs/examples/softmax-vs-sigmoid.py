@@ -24,24 +24,27 @@ from snippets.adam import adam_step, init_adam_state
 from snippets.initialization import init_params
 from snippets.mlp import mlp_backward, mlp_forward, mlp_loss
 
-plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white", "figure.dpi": 80,
-                     "axes.grid": True, "grid.alpha": 0.3})
+plt.rcParams.update({"figure.facecolor": "white", "savefig.facecolor": "white",
+                     "figure.dpi": 80, "axes.grid": True, "grid.alpha": 0.3})
 LABELS = ["A: x1 > 0", "B: x2 > 0", "C: x1 + x2 < 1.5"]
 
 
 def show(fig, alt):
-    """Display `fig` as a PNG with a description (alt text), then close it so it is not shown twice."""
+    """Display `fig` as a PNG with a description (alt text), then close it so it is
+    not shown twice."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     width = round(fig.get_figwidth() * fig.dpi)
-    display(HTML(f'<img src="data:image/png;base64,{png}" alt="{escape(alt, quote=True)}" width="{width}">'))
+    display(HTML(f'<img src="data:image/png;base64,{png}" '
+                 f'alt="{escape(alt, quote=True)}" width="{width}">'))
 
 
 def make_data(n, rng):
     X = rng.uniform(-2, 2, (n, 2))
-    Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0, X.sum(axis=1) < 1.5]).astype(np.float64)
+    labels = [X[:, 0] > 0, X[:, 1] > 0, X.sum(axis=1) < 1.5]
+    Y = np.column_stack(labels).astype(np.float64)
     return X, Y
 
 
@@ -63,7 +66,8 @@ def train(output, targets, steps=600, lr=0.01):
 
 
 sigmoid_params, sigmoid_loss = train("sigmoid", Y_train)
-softmax_params, softmax_loss = train("softmax", Y_train / Y_train.sum(axis=1, keepdims=True))
+softmax_targets = Y_train / Y_train.sum(axis=1, keepdims=True)
+softmax_params, softmax_loss = train("softmax", softmax_targets)
 print(f"final training loss: sigmoid {sigmoid_loss:.3f}, softmax {softmax_loss:.3f}")
 
 # %% [markdown]
@@ -77,42 +81,51 @@ print(f"final training loss: sigmoid {sigmoid_loss:.3f}, softmax {softmax_loss:.
 p_sigmoid = mlp_forward(sigmoid_params, X_test, output="sigmoid", training=False)[0]
 p_softmax = mlp_forward(softmax_params, X_test, output="softmax", training=False)[0]
 test_counts = Y_test.sum(axis=1).astype(int)
-print(f"{'':8s} {'per-label acc':>13s} {'exact match':>11s}   exact match for points with 1 / 2 / 3 labels")
+print(f"{'':8s} {'per-label acc':>13s} {'exact match':>11s}   "
+      "exact match for points with 1 / 2 / 3 labels")
 for name, p in {"sigmoid": p_sigmoid, "softmax": p_softmax}.items():
     predicted = p >= 0.5
     exact = np.all(predicted == (Y_test == 1), axis=1)
     by_count = " / ".join(f"{exact[test_counts == k].mean():.2f}" for k in (1, 2, 3))
-    print(f"{name:8s} {np.mean(predicted == (Y_test == 1)):13.3f} {exact.mean():11.3f}   {by_count}")
+    per_label = np.mean(predicted == (Y_test == 1))
+    print(f"{name:8s} {per_label:13.3f} {exact.mean():11.3f}   {by_count}")
 
 point = np.array([[1.0, 1.0]])  # carries A and B, not C
 print("\nat x = (1, 1), true labels A and B:")
-for name, params, output in (("sigmoid", sigmoid_params, "sigmoid"), ("softmax", softmax_params, "softmax")):
+for name, params, output in (("sigmoid", sigmoid_params, "sigmoid"),
+                             ("softmax", softmax_params, "softmax")):
     probabilities = mlp_forward(params, point, output=output, training=False)[0][0]
-    shown = (f"{label[0]} {p:.2f}" for label, p in zip(LABELS, probabilities, strict=True))
+    shown = (f"{label[0]} {p:.2f}"
+             for label, p in zip(LABELS, probabilities, strict=True))
     print(f"  {name:8s}", "  ".join(shown))
 
 # %%
 g1, g2 = np.meshgrid(np.linspace(-2, 2, 121), np.linspace(-2, 2, 121))
 grid = np.column_stack([g1.ravel(), g2.ravel()])
-fig, axes = plt.subplots(2, 3, figsize=(10, 6.4), sharex=True, sharey=True, layout="constrained")
-for row, (name, params) in enumerate((("sigmoid", sigmoid_params), ("softmax", softmax_params))):
+fig, axes = plt.subplots(2, 3, figsize=(10, 6.4), sharex=True, sharey=True,
+                         layout="constrained")
+models = (("sigmoid", sigmoid_params), ("softmax", softmax_params))
+for row, (name, params) in enumerate(models):
     probabilities = mlp_forward(params, grid, output=name, training=False)[0]
     for k, label in enumerate(LABELS):
         ax = axes[row, k]
-        image = ax.contourf(g1, g2, probabilities[:, k].reshape(g1.shape), levels=np.linspace(0, 1, 11),
+        prob_map = probabilities[:, k].reshape(g1.shape)
+        image = ax.contourf(g1, g2, prob_map, levels=np.linspace(0, 1, 11),
                             cmap="viridis")
-        ax.contour(g1, g2, probabilities[:, k].reshape(g1.shape), levels=[0.5], colors="white",
-                   linewidths=1.5)
+        ax.contour(g1, g2, prob_map, levels=[0.5], colors="white", linewidths=1.5)
         ax.set(aspect="equal", title=f"{name}: P({label})")
 fig.colorbar(image, ax=axes, shrink=0.8, label="predicted probability")
-fig.suptitle("Predicted probability of each label (white line: 0.5); true regions are half-planes")
-show(fig, "Six maps of the predicted probability (colour bar 0 to 1) over the square -2 to 2 in x1 "
-          "(across) and x2 (up), one column per label (A: x1 > 0, B: x2 > 0, C: x1 + x2 < 1.5), with the "
-          "0.5 contour in white. Top row, sigmoid: each map is close to 1 on its label's half-plane and "
-          "close to 0 elsewhere, and the white line lies on the true boundary. Bottom row, softmax: "
-          "wherever two or three labels are true the probabilities are shared, mostly between 0.3 and 0.6, "
-          "so the white lines wander and miss the true boundaries; a probability reaches 1 only where a "
-          "single label is true, such as C alone in the bottom-left quadrant.")
+fig.suptitle("Predicted probability of each label (white line: 0.5); "
+             "true regions are half-planes")
+show(fig, "Six maps of the predicted probability (colour bar 0 to 1) over the square "
+          "-2 to 2 in x1 (across) and x2 (up), one column per label (A: x1 > 0, "
+          "B: x2 > 0, C: x1 + x2 < 1.5), with the 0.5 contour in white. Top row, "
+          "sigmoid: each map is close to 1 on its label's half-plane and close to 0 "
+          "elsewhere, and the white line lies on the true boundary. Bottom row, "
+          "softmax: wherever two or three labels are true the probabilities are "
+          "shared, mostly between 0.3 and 0.6, so the white lines wander and miss the "
+          "true boundaries; a probability reaches 1 only where a single label is true, "
+          "such as C alone in the bottom-left quadrant.")
 
 # %% [markdown]
 # **Answer.** It matters. One sigmoid per label learns each half-plane independently and gets almost

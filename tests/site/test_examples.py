@@ -20,6 +20,7 @@ from tests.helpers import load_module, mkdocs_config
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.py"))
 ALLOWED_IMPORTS = {"numpy", "matplotlib", "sklearn", "snippets", "IPython"}
+CODE_BOX = 88  # characters of a code-cell line; the site's code box shows about 92 at 1280 px
 
 
 def _notebook(path):
@@ -105,6 +106,29 @@ def test_example_randomness_is_seeded_is_not_global(path):
     text = path.read_text(encoding="utf-8")
     assert not re.search(r"default_rng\(\s*\)", text), "every generator needs a seed"
     assert not re.search(r"np\.random\.(seed|rand|randn|randint|normal|uniform|choice|permutation)\(", text)
+
+
+def _code_cell_lines(path):
+    """(line number in the file, line) for every line of the example's code cells."""
+    text = path.read_text(encoding="utf-8")
+    position = 0
+    for cell in _notebook(path).cells:
+        if cell.cell_type != "code":
+            continue
+        position = text.index(cell.source, position)  # a percent-format code cell is stored verbatim
+        first = text.count("\n", 0, position) + 1
+        for offset, line in enumerate(cell.source.split("\n")):
+            yield first + offset, line
+        position += len(cell.source)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_example_code_cells_fit_a_code_box(path):
+    """A notebook code box on the site holds about 92 characters at 1280 px: a longer line
+    does not fit. Markdown cells are prose and wrap, so only code cells are measured."""
+    too_long = [f"{path.relative_to(ROOT)}:{number}: {len(line)} characters"
+                for number, line in _code_cell_lines(path) if len(line) > CODE_BOX]
+    assert not too_long, f"code-cell lines longer than {CODE_BOX} characters:\n" + "\n".join(too_long)
 
 
 def test_every_example_is_in_the_nav_and_every_nav_example_exists():
