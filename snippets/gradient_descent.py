@@ -150,14 +150,14 @@ def _check_params(params, name):
             for key, value in params.items()}
 
 
-def _check_same_layout(params, other, name):
+def _check_same_layout(params, other, name, reference="params"):
     if set(other) != set(params):
-        raise ValueError(f"{name} must have the same keys as params: {sorted(params)}, "
-                         f"got {sorted(other)}")
+        raise ValueError(f"{name} must have the same keys as {reference}: "
+                         f"{sorted(params)}, got {sorted(other)}")
     for key, p in params.items():
         if other[key].shape != p.shape or other[key].dtype != p.dtype:
             raise ValueError(f"{name}[{key!r}] must have shape {p.shape} and dtype "
-                             f"{p.dtype} like params, got {other[key].shape} "
+                             f"{p.dtype} like {reference}, got {other[key].shape} "
                              f"{other[key].dtype}")
 
 
