@@ -231,7 +231,7 @@ def test_input_with_wrong_feature_count_is_rejected(rng):
 
 def test_integer_and_non_finite_inputs_are_rejected(rng):
     params = make_params(rng)
-    with pytest.raises(TypeError, match="X must be a float32 or float64 array"):
+    with pytest.raises(TypeError, match=r"X must be a float array \(float32 or float64\)"):
         mlp_forward(params, np.ones((2, 4), dtype=np.int64))
     with pytest.raises(ValueError, match="X must be finite"):
         mlp_forward(params, np.full((2, 4), np.nan))
@@ -350,7 +350,7 @@ def test_errors_name_what_they_received(rng):
         mlp_backward(params, [mlp_forward(params, X)[1]], Y)
     with pytest.raises(TypeError, match=r"\brng must be a numpy.random.Generator .* got int"):
         mlp_forward(params, X, keep_prob=0.5, rng=42)
-    with pytest.raises(TypeError, match=r"\bout must be a float32 or float64 array"):
+    with pytest.raises(TypeError, match=r"\bout must be a float array \(float32 or float64\)"):
         mlp_loss(np.ones((2, 2), dtype=np.int64), np.eye(2))
 
 
@@ -423,7 +423,7 @@ def test_params_errors_name_the_layer_and_the_expected_shape(rng):
 
 def test_input_and_keep_prob_errors_name_the_argument(rng):
     params = make_params(rng)
-    with pytest.raises(TypeError, match=r"\bX must be a float32 or float64 array"):
+    with pytest.raises(TypeError, match=r"\bX must be a float array \(float32 or float64\)"):
         mlp_forward(params, np.ones((2, 4), dtype=np.int64))
     with pytest.raises(TypeError, match=r"\bkeep_prob must be a number in \(0, 1\], got str"):
         mlp_forward(params, np.ones((2, 4)), keep_prob="0.5", rng=rng)
