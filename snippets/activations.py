@@ -196,7 +196,10 @@ def softmax_grad(z, upstream, axis=-1):
     ndarray, same shape and dtype as ``z``: gradient of the loss with respect to ``z``
     """
     s = softmax(z, axis)
-    upstream = _check_float_array(upstream, "upstream", shape=s.shape)
+    upstream = _check_float_array(upstream, "upstream")
+    if upstream.shape != s.shape:
+        raise ValueError(f"upstream must have the shape of z, {s.shape}, "
+                         f"got {upstream.shape}")
     upstream = upstream.astype(s.dtype, copy=False)
     return s * (upstream - np.sum(upstream * s, axis=axis, keepdims=True))
 # --8<-- [end:softmax]

@@ -145,7 +145,7 @@ def test_legacy_global_rng_is_rejected():
 
 
 def test_mask_of_other_shape_is_rejected():
-    with pytest.raises(ValueError, match="mask shape"):
+    with pytest.raises(ValueError, match="mask must have the shape of da"):
         dropout_backward(np.ones((2, 3)), np.ones((3, 2), bool), 0.5)
 
 
