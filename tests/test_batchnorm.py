@@ -172,7 +172,7 @@ def test_normalized_output_is_standardized_for_any_batch(n, features, seed, scal
 
 @pytest.mark.parametrize("n_features", [0, -3])
 def test_non_positive_n_features_is_rejected(n_features):
-    with pytest.raises(ValueError, match="n_features must be >= 1"):
+    with pytest.raises(ValueError, match="n_features must be an integer >= 1"):
         init_batchnorm(n_features)
 
 
@@ -213,7 +213,7 @@ def test_single_example_batch_is_rejected_in_training_mode():
 
 def test_gamma_of_wrong_shape_is_rejected():
     _, beta, state = init_batchnorm(2)
-    with pytest.raises(ValueError, match=r"gamma must have shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"gamma and beta must have shape \(2,\), one entry per column of x, got \(3,\)"):
         batchnorm_forward(np.ones((4, 2)), np.ones(3), beta, state)
 
 
@@ -246,7 +246,7 @@ def test_momentum_none_is_rejected():
 @pytest.mark.parametrize("eps", [0.0, -1e-5, float("inf")])
 def test_non_positive_eps_is_rejected(eps):
     gamma, beta, state = init_batchnorm(2)
-    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
+    with pytest.raises(ValueError, match=r"eps must be in \(0, inf\)"):
         batchnorm_forward(np.ones((4, 2)), gamma, beta, state, eps=eps)
 
 
@@ -310,5 +310,5 @@ def test_type_errors_name_the_type_received():
         init_batchnorm(2.0)
     with pytest.raises(TypeError, match="momentum must be a number in \\[0, 1\\], got str"):
         batchnorm_forward(np.ones((4, 2)), gamma, beta, state, momentum="0.1")
-    with pytest.raises(TypeError, match="eps must be a positive number, got str"):
+    with pytest.raises(TypeError, match=r"eps must be a number in \(0, inf\), got str"):
         batchnorm_forward(np.ones((4, 2)), gamma, beta, state, eps="1e-5")
