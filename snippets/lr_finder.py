@@ -179,7 +179,7 @@ def _check_float_array(x, name, ndim=None, shape=None):
         raise TypeError(f"{name} must be a float array (float32 or float64), "
                         f"got dtype {x.dtype}")
     if ndim is not None and x.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimensions, got shape {x.shape}")
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
     if shape is not None and x.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
     if x.size == 0:

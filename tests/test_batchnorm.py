@@ -201,7 +201,7 @@ def test_non_finite_x_is_rejected():
 
 def test_one_dimensional_x_is_rejected():
     gamma, beta, state = init_batchnorm(2)
-    with pytest.raises(ValueError, match="x must have 2 dimensions"):
+    with pytest.raises(ValueError, match="x must be 2-D"):
         batchnorm_forward(np.ones(2), gamma, beta, state)
 
 

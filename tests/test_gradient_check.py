@@ -263,7 +263,7 @@ def test_vector_that_does_not_fit_the_layout_is_rejected(rng):
     vector, layout = params_to_vector(make_params(rng, sizes=[2, 3]))
     with pytest.raises(ValueError, match="vector must have the 9 entries the layout needs, got 8"):
         vector_to_params(vector[:-1], layout)
-    with pytest.raises(ValueError, match="vector must have 1 dimensions"):
+    with pytest.raises(ValueError, match="vector must be 1-D"):
         vector_to_params(vector[None, :], layout)
     with pytest.raises(TypeError, match="vector must be a float"):
         vector_to_params(np.arange(9), layout)

@@ -138,7 +138,7 @@ def test_integer_or_non_finite_params_are_rejected(rng):
 
 
 def test_bad_bowl_arguments_are_rejected():
-    with pytest.raises(ValueError, match=r"w must have 1 dimensions"):
+    with pytest.raises(ValueError, match=r"w must be 1-D"):
         quadratic_bowl(np.ones((2, 2)))
     with pytest.raises(TypeError, match="w must be a float array"):
         quadratic_bowl(np.array([1, 2]))
@@ -155,7 +155,7 @@ def test_bad_run_arguments_are_rejected():
         run_gradient_descent("bowl", np.ones(2), 0.1, 3)
     with pytest.raises(ValueError, match="steps must be an integer >= 1"):
         run_gradient_descent(quadratic_bowl, np.ones(2), 0.1, 0)
-    with pytest.raises(ValueError, match=r"w0 must have 1 dimensions"):
+    with pytest.raises(ValueError, match=r"w0 must be 1-D"):
         run_gradient_descent(quadratic_bowl, np.ones((1, 2)), 0.1, 3)
 
 
