@@ -41,10 +41,10 @@ def step_decay(step, *, lr0, drop, every):
     float
         ``lr0 * drop ** (step // every)``.
     """
-    _check_step(step)
-    _check_number(lr0, "lr0", low=0.0)
-    _check_number(drop, "drop", low=0.0, low_open=True, high=1.0)
-    _check_positive_int(every, "every")
+    _check_int(step, "step", 0)
+    _check_number(lr0, "lr0", 0)
+    _check_number(drop, "drop", 0, 1, low_open=True)
+    _check_int(every, "every", 1)
     return lr0 * drop ** (step // every)
 # --8<-- [end:step_decay]
 
@@ -73,10 +73,11 @@ def triangular_clr(step, *, base_lr, max_lr, step_size):
         ``base_lr + (max_lr - base_lr) * max(0, 1 - x)`` with ``x = |step / step_size - 2 * cycle + 1|``
         and ``cycle = floor(1 + step / (2 * step_size))``.
     """
-    _check_step(step)
-    _check_number(base_lr, "base_lr", low=0.0)
-    _check_number(max_lr, "max_lr", low=base_lr)
-    _check_positive_int(step_size, "step_size")
+    _check_int(step, "step", 0)
+    _check_number(base_lr, "base_lr", 0)
+    _check_number(max_lr, "max_lr", 0)
+    _check_int(step_size, "step_size", 1)
+    _check_order(base_lr, "base_lr", max_lr, "max_lr")
     cycle = math.floor(1 + step / (2 * step_size))
     x = abs(step / step_size - 2 * cycle + 1)
     return base_lr + (max_lr - base_lr) * max(0.0, 1.0 - x)
@@ -109,11 +110,12 @@ def sgdr(step, *, lr_max, T_0, T_mult=1, eta_min=0.0):
         ``eta_min + (lr_max - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2``, with ``T_cur`` the steps
         since the last restart.
     """
-    _check_step(step)
-    _check_positive_int(T_0, "T_0")
-    _check_positive_int(T_mult, "T_mult")
-    _check_number(eta_min, "eta_min", low=0.0)
-    _check_number(lr_max, "lr_max", low=eta_min)
+    _check_int(step, "step", 0)
+    _check_int(T_0, "T_0", 1)
+    _check_int(T_mult, "T_mult", 1)
+    _check_number(eta_min, "eta_min", 0)
+    _check_number(lr_max, "lr_max", 0)
+    _check_order(eta_min, "eta_min", lr_max, "lr_max")
     t_cur, t_i = step, T_0
     if T_mult == 1:
         t_cur = step % T_0
@@ -197,61 +199,29 @@ def _anneal(start, end, pct, anneal):
 # --8<-- [end:one_cycle]
 
 
-def _check_step(step):
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
-        raise TypeError(f"step must be an integer >= 0, got {type(step).__name__}")
-    if step < 0:
-        raise ValueError(f"step must be an integer >= 0, got {step}")
-
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= 1, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value}")
-
-
-def _check_number(value, name, *, low, low_open=False, high=None):
-    """Every number here has a lower bound; ``high=None`` means no upper bound."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    hi = "inf" if high is None else f"{high}"
-    bounds = f"{'(' if low_open else '['}{low}, {hi}{']' if high is not None else ')'}"
-    ok = math.isfinite(value)
-    ok = ok and (value > low if low_open else value >= low)
-    ok = ok and (high is None or value <= high)
-    if not ok:
-        raise ValueError(f"{name} must be a finite number in {bounds}, got {value}")
-
-
-def _check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+def _check_order(low, low_name, high, high_name):
+    if not low <= high:
+        raise ValueError(f"{low_name} must be <= {high_name}, got {low_name}={low} and "
+                         f"{high_name}={high}")
 
 
 def _check_one_cycle_args(step, total_steps, max_lr, pct_start, div_factor, final_div_factor, anneal,
                           three_phase, base_momentum, max_momentum, cycle_momentum):
-    _check_step(step)
-    _check_positive_int(total_steps, "total_steps")
-    if total_steps < 2:
-        raise ValueError(f"total_steps must be an integer >= 2, got {total_steps}")
+    _check_int(step, "step", 0)
+    _check_int(total_steps, "total_steps", 2)
     if step >= total_steps:
         raise ValueError(f"step must be in [0, total_steps - 1] = [0, {total_steps - 1}], got {step}")
-    _check_number(max_lr, "max_lr", low=0.0, low_open=True)
-    _check_number(pct_start, "pct_start", low=0.0, low_open=True, high=1.0)
-    if pct_start == 1.0:
-        raise ValueError("pct_start must be in (0, 1), got 1.0: no steps would be left to anneal")
-    _check_number(div_factor, "div_factor", low=1.0)
-    _check_number(final_div_factor, "final_div_factor", low=1.0)
-    if anneal not in ("cos", "linear"):
-        raise ValueError(f"anneal must be 'cos' or 'linear', got {anneal!r}")
+    _check_number(max_lr, "max_lr", 0, low_open=True)
+    # pct_start = 1 would leave no steps to anneal
+    _check_number(pct_start, "pct_start", 0, 1, low_open=True, high_open=True)
+    _check_number(div_factor, "div_factor", 1)
+    _check_number(final_div_factor, "final_div_factor", 1)
+    _check_choice(anneal, "anneal", ("cos", "linear"))
     _check_bool(three_phase, "three_phase")
     _check_bool(cycle_momentum, "cycle_momentum")
-    _check_number(max_momentum, "max_momentum", low=0.0, high=1.0)
-    if max_momentum == 1.0:
-        raise ValueError("max_momentum must be in [0, 1), got 1.0")
-    _check_number(base_momentum, "base_momentum", low=0.0, high=max_momentum)
+    _check_number(max_momentum, "max_momentum", 0, 1, high_open=True)
+    _check_number(base_momentum, "base_momentum", 0, 1, high_open=True)
+    _check_order(base_momentum, "base_momentum", max_momentum, "max_momentum")
     if pct_start * total_steps <= 1:
         raise ValueError(f"pct_start * total_steps must be > 1 so the warm-up ends after step 0, "
                          f"got {pct_start} * {total_steps}")
@@ -260,3 +230,42 @@ def _check_one_cycle_args(step, total_steps, max_lr, pct_start, div_factor, fina
                          f"the annihilation phase is not empty, got pct_start={pct_start}, "
                          f"total_steps={total_steps}")
 
+
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
+
+
+def _check_int(value, name, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {low}, "
+                        f"got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
+    return int(value)
+
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def _check_choice(value, name, choices):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {choices}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
