@@ -184,8 +184,9 @@ for name in ("adam_step", "adam_step_inplace"):
 CASES["adam.adam_step_inplace"].bad["params"].append({"W1": np.zeros((4, 3)).T, "b1": np.zeros(3)})
 
 IMAGES = np.random.default_rng(1).random((3, 5, 6, 2))
-IMAGES_BAD = [*bad_arrays(IMAGES)[:4], bad_arrays(IMAGES)[6], bad_arrays(IMAGES)[9], IMAGES[0],
-              IMAGES.astype(np.complex64)]
+# images may have any real dtype (uint8 pixels too): no integer array among the bad values
+IMAGES_BAD = [None, "abc", IMAGES.astype(bool), IMAGES.astype(np.complex64), IMAGES.astype(object),
+              _with(IMAGES, np.nan), _with(IMAGES, np.inf), np.empty((0, 5, 6, 2)), IMAGES[0]]
 
 case("augmentation.random_horizontal_flip", lambda: {"images": IMAGES.copy(), "rng": _rng(), "p": 0.5},
      images=IMAGES_BAD, rng=BAD_RNGS, p=bad_numbers(-0.1, 1.5))

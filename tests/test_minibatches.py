@@ -216,7 +216,7 @@ def test_iterations_per_epoch_bad_arguments_are_rejected():
         iterations_per_epoch(10.0, 4)
     with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
         iterations_per_epoch(10, 0)
-    with pytest.raises(TypeError, match="drop_last must be a bool"):
+    with pytest.raises(TypeError, match="drop_last must be True or False"):
         iterations_per_epoch(10, 4, drop_last="yes")
 
 
