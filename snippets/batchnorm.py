@@ -119,7 +119,7 @@ def batchnorm_backward(dout, cache):
     dx : ndarray, shape (N, features)
     dgamma, dbeta : ndarray, shape (features,)
     """
-    x_hat, inv_std, gamma = _check_cache(cache)
+    x_hat, inv_std, gamma = _check_batchnorm_cache(cache)
     dout = _check_float_array(dout, "dout", shape=x_hat.shape)
     dout = dout.astype(x_hat.dtype, copy=False)
 
@@ -144,7 +144,7 @@ def _check_running_stats(state, features):
     return running_mean, running_var
 
 
-def _check_cache(cache):
+def _check_batchnorm_cache(cache):
     if not isinstance(cache, dict) or set(cache) != {"x_hat", "inv_std", "gamma", "training"}:
         raise TypeError("cache must be the dict returned by batchnorm_forward")
     x_hat = _check_float_array(cache["x_hat"], "cache['x_hat']", ndim=2)

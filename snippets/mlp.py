@@ -140,7 +140,7 @@ def mlp_backward(params, cache, Y, *, output="softmax"):
     """
     params, n_layers = _check_layers(params)
     _check_output(output)
-    _check_cache(cache, params, n_layers, output)
+    _check_mlp_cache(cache, params, n_layers, output)
     out = cache[f"A{n_layers}"]
     Y = _check_targets(Y, out, output)
     n = out.shape[0]
@@ -263,7 +263,7 @@ def _check_targets(Y, out, output):
     return Y.astype(out.dtype, copy=False)
 
 
-def _check_cache(cache, params, n_layers, output):
+def _check_mlp_cache(cache, params, n_layers, output):
     if not isinstance(cache, dict):
         raise TypeError(f"cache must be the dict returned by mlp_forward, "
                         f"got {type(cache).__name__}")
