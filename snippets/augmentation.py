@@ -174,7 +174,8 @@ def _check_pairs(pairs):
             raise TypeError(f"pairs must map int classes to int classes, got {a!r}: {b!r}")
         for src, dst in ((int(a), int(b)), (int(b), int(a))):
             if mapping.get(src, dst) != dst:
-                raise ValueError(f"pairs must give each class one partner, got class {src} "
+                raise ValueError("pairs must give each class one partner, got class "
+                                 f"{src} "
                                  f"in two pairs of {pairs!r}")
             mapping[src] = dst
     return mapping

@@ -135,17 +135,22 @@ def batchnorm_backward(dout, cache):
 
 
 def _check_running_stats(state, features):
-    if not isinstance(state, dict) or not {"running_mean", "running_var"} <= state.keys():
-        raise TypeError("state must be a dict with 'running_mean' and 'running_var' (see init_batchnorm)")
-    running_mean = _check_float_array(state["running_mean"], "state['running_mean']", shape=(features,))
-    running_var = _check_float_array(state["running_var"], "state['running_var']", shape=(features,))
+    needed = {"running_mean", "running_var"}
+    if not isinstance(state, dict) or not needed <= state.keys():
+        raise TypeError("state must be a dict with 'running_mean' and 'running_var' "
+                        "(see init_batchnorm)")
+    running_mean = _check_float_array(state["running_mean"], "state['running_mean']",
+                                      shape=(features,))
+    running_var = _check_float_array(state["running_var"], "state['running_var']",
+                                     shape=(features,))
     if np.any(running_var < 0):
         raise ValueError("state['running_var'] must be >= 0")
     return running_mean, running_var
 
 
 def _check_batchnorm_cache(cache):
-    if not isinstance(cache, dict) or set(cache) != {"x_hat", "inv_std", "gamma", "training"}:
+    needed = {"x_hat", "inv_std", "gamma", "training"}
+    if not isinstance(cache, dict) or set(cache) != needed:
         raise TypeError("cache must be the dict returned by batchnorm_forward")
     x_hat = _check_float_array(cache["x_hat"], "cache['x_hat']", ndim=2)
     features = (x_hat.shape[1],)

@@ -66,7 +66,8 @@ def dropout_backward(da, mask, keep_prob):
         raise TypeError(f"mask must be a boolean array from dropout_forward, "
                         f"got dtype {mask.dtype}")
     if mask.shape != da.shape:
-        raise ValueError(f"mask must have the shape of da, {da.shape}, got {mask.shape}")
+        raise ValueError(f"mask must have the shape of da, {da.shape}, got "
+                         f"{mask.shape}")
     return da * mask / da.dtype.type(keep_prob)
 # --8<-- [end:backward]
 

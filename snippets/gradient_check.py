@@ -181,9 +181,11 @@ def gradient_check(loss_fn, params, grads, eps=1e-7, threshold=1e-7):
     """
     params = _check_one_dtype(params, "params", float64=True)
     grads = _check_one_dtype(grads, "grads", float64=True)
-    if list(grads) != list(params) or any(grads[k].shape != params[k].shape for k in params):
-        raise ValueError("grads must have the same keys (in the same order) and shapes as "
-                         f"params, got {[(k, v.shape) for k, v in grads.items()]}")
+    shapes = [(k, v.shape) for k, v in grads.items()]
+    if shapes != [(k, v.shape) for k, v in params.items()]:
+        raise ValueError("grads must have the same keys (in the same order) and shapes "
+                         "as "
+                         f"params, got {shapes}")
     _check_callable(loss_fn, "loss_fn", "params -> float")
     _check_number(eps, "eps", 0, 1, low_open=True, high_open=True)
     _check_number(threshold, "threshold", 0, 1, low_open=True, high_open=True)
@@ -200,10 +202,10 @@ def _check_one_dtype(params, name, float64=False):
                         f"got {sorted(map(str, dtypes))}")
     if float64 and dtypes != {np.dtype(np.float64)}:
         raise TypeError(
-            f"gradient checking needs float64 {name}, got {dtypes.pop()}: in float32 the loss "
-            "is rounded to about 1e-7 of its value, and (J+ - J-) / (2 eps) turns that "
-            "rounding into an error far larger than the gradient differences the check "
-            "looks for. Cast with .astype(np.float64)."
+            f"gradient checking needs float64 {name}, got {dtypes.pop()}: in float32 "
+            "the loss is rounded to about 1e-7 of its value, and (J+ - J-) / (2 eps) "
+            "turns that rounding into an error far larger than the gradient "
+            "differences the check looks for. Cast with .astype(np.float64)."
         )
     return params
 

@@ -99,12 +99,14 @@ def _check_vector(w, name):
 def _call_loss_and_grad(loss_and_grad, w):
     result = loss_and_grad(w)
     if not isinstance(result, tuple) or len(result) != 2:
-        raise ValueError(f"loss_and_grad must return a pair (loss, grad), got {result!r}")
+        raise ValueError("loss_and_grad must return a pair (loss, grad), got "
+                         f"{result!r}")
     try:
         loss = _check_returned_loss(result[0], "loss_and_grad")
     except ValueError as error:
         raise ValueError(f"{error} (did the run diverge? try a smaller lr)") from None
-    grad = _check_float_array(result[1], "the grad returned by loss_and_grad", shape=w.shape)
+    grad = _check_float_array(result[1], "the grad returned by loss_and_grad",
+                              shape=w.shape)
     return loss, grad.astype(w.dtype, copy=False)
 
 
@@ -116,7 +118,8 @@ def _check_curvatures(curvatures, shape):
     if c is None or c.ndim != 1:
         raise TypeError(f"curvatures must be a sequence of positive numbers, got {curvatures!r}")
     if c.shape != shape:
-        raise ValueError(f"curvatures must have one entry per entry of w, shape {shape}, "
+        raise ValueError("curvatures must have one entry per entry of w, shape "
+                         f"{shape}, "
                          f"got {c.size}")
     if not np.all(np.isfinite(c) & (c > 0)):
         raise ValueError(f"curvatures must be finite and > 0, got {curvatures}")

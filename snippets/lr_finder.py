@@ -118,11 +118,13 @@ def suggest_lr(result, *, method="minimum", divisor=10.0):
 
 def _check_range_arguments(loss_and_grads, lr_min, lr_max, num_steps, smoothing,
                            diverge_factor):
-    _check_callable(loss_and_grads, "loss_and_grads", "(params, batch) -> (loss, grads)")
+    _check_callable(loss_and_grads, "loss_and_grads",
+                    "(params, batch) -> (loss, grads)")
     _check_number(lr_min, "lr_min", 0, low_open=True)
     _check_number(lr_max, "lr_max", 0, low_open=True)
     if not lr_min < lr_max:
-        raise ValueError(f"need 0 < lr_min < lr_max, got lr_min={lr_min}, lr_max={lr_max}")
+        raise ValueError(f"need 0 < lr_min < lr_max, got lr_min={lr_min}, "
+                         f"lr_max={lr_max}")
     _check_int(num_steps, "num_steps", 2)
     _check_number(smoothing, "smoothing", 0, 1, high_open=True)
     _check_number(diverge_factor, "diverge_factor", 1, low_open=True)
@@ -138,7 +140,8 @@ def _check_iterable(batches, name):
 
 def _check_returned_pair(result):
     if not isinstance(result, tuple) or len(result) != 2:
-        raise ValueError(f"loss_and_grads must return a pair (loss, grads), got {result!r}")
+        raise ValueError("loss_and_grads must return a pair (loss, grads), got "
+                         f"{result!r}")
     loss, grads = result
     value = np.asarray(loss)
     if value.size != 1 or value.dtype.kind not in "fiu":
@@ -148,13 +151,15 @@ def _check_returned_pair(result):
 
 def _check_returned_grads(grads, params):
     if not isinstance(grads, dict) or grads.keys() != params.keys():
-        raise ValueError("loss_and_grads must return grads with the same keys as params "
+        raise ValueError("loss_and_grads must return grads with the same keys as "
+                         "params "
                          f"{sorted(params)}, got {grads!r:.80}")
     out = {}
     for key, g in grads.items():
         g = np.asarray(g)
         if g.dtype not in (np.float32, np.float64) or g.shape != params[key].shape:
-            raise ValueError(f"loss_and_grads must return grads[{key!r}] as a float array "
+            raise ValueError(f"loss_and_grads must return grads[{key!r}] as a float "
+                             "array "
                              f"of shape {params[key].shape}, got {g.dtype} {g.shape}")
         out[key] = g
     return out
@@ -168,7 +173,8 @@ def _check_result(result):
     if lrs.size < 3:
         raise ValueError(f"result needs at least 3 (lr, loss) pairs, got {lrs.size}")
     if not (lrs[0] > 0 and np.all(np.diff(lrs) > 0)):
-        raise ValueError("result['lrs'] must be positive and increasing, as lr_range_test "
+        raise ValueError("result['lrs'] must be positive and increasing, as "
+                         "lr_range_test "
                          "returns them")
     return lrs, losses
 

@@ -221,7 +221,8 @@ def _check_layers(params):
             raise ValueError(f"params['b{layer}'] must have shape ({W.shape[0]},) to match "
                              f"params['W{layer}'] of shape {W.shape}, got {b.shape}")
         if layer > 1 and W.shape[1] != params[f"W{layer - 1}"].shape[0]:
-            raise ValueError(f"params['W{layer}'] has shape {W.shape}: its n_in must equal "
+            raise ValueError(f"params['W{layer}'] has shape {W.shape}: its n_in must "
+                             "equal "
                              f"the {params[f'W{layer - 1}'].shape[0]} outputs of layer "
                              f"{layer - 1}")
         for arr, name in ((W, f"W{layer}"), (b, f"b{layer}")):
@@ -235,10 +236,12 @@ def _check_input(X, params):
     X = _check_float_array(X, "X", ndim=2)
     W1 = params["W1"]
     if X.shape[1] != W1.shape[1]:
-        raise ValueError(f"X must have {W1.shape[1]} features (columns), as params['W1'] of "
+        raise ValueError(f"X must have {W1.shape[1]} features (columns), as "
+                         "params['W1'] of "
                          f"shape {W1.shape} expects, got {X.shape[1]}")
     if X.dtype != W1.dtype:
-        raise TypeError(f"X must have the dtype of the params, {W1.dtype}, got {X.dtype}: "
+        raise TypeError(f"X must have the dtype of the params, {W1.dtype}, got "
+                        f"{X.dtype}: "
                         "cast one of them")
     return X
 
@@ -253,9 +256,11 @@ def _check_probabilities(out, name):
 def _check_targets(Y, out, output):
     Y = _check_float_array(Y, "Y", ndim=2)
     if Y.shape != out.shape:
-        raise ValueError(f"Y must have the shape of the output, {out.shape}, got {Y.shape}")
+        raise ValueError(f"Y must have the shape of the output, {out.shape}, got "
+                         f"{Y.shape}")
     if np.any(Y < 0) or np.any(Y > 1):
-        raise ValueError("Y must hold targets in [0, 1] (one-hot rows for softmax, 0/1 labels "
+        raise ValueError("Y must hold targets in [0, 1] (one-hot rows for softmax, 0/1 "
+                         "labels "
                          "for sigmoid)")
     if output == "softmax" and not np.allclose(Y.sum(axis=1), 1.0, atol=1e-5):
         raise ValueError('Y rows must sum to 1 for output="softmax" (one-hot); use '
@@ -273,9 +278,11 @@ def _check_mlp_cache(cache, params, n_layers, output):
     missing = [key for key in needed if key not in cache]
     if missing or f"Z{n_layers + 1}" in cache:
         raise ValueError(f"cache does not come from mlp_forward with these params "
-                         f"(missing {missing}): it must be the cache of that forward pass")
+                         f"(missing {missing}): it must be the cache of that forward "
+                         "pass")
     if cache["output"] != output:
-        raise ValueError(f'cache was computed with output="{cache["output"]}", backward got '
+        raise ValueError(f'cache was computed with output="{cache["output"]}", '
+                         'backward got '
                          f'"{output}"')
     _check_number(cache["keep_prob"], "cache['keep_prob']", 0, 1, low_open=True)
     n = _check_float_array(cache["A0"], "cache['A0']", ndim=2).shape[0]
@@ -288,12 +295,14 @@ def _check_mlp_cache(cache, params, n_layers, output):
             if key.startswith("D"):
                 value = cache[key]
                 if not isinstance(value, np.ndarray) or value.dtype != bool:
-                    raise ValueError(f"cache[{key!r}] must be a bool dropout mask or None, "
+                    raise ValueError(f"cache[{key!r}] must be a bool dropout mask or "
+                                     "None, "
                                      f"got {type(value).__name__}")
             else:
                 value = _check_float_array(cache[key], f"cache[{key!r}]")
             if value.shape != (n, width):
-                raise ValueError(f"cache[{key!r}] does not match params['W{max(layer, 1)}']: "
+                raise ValueError(f"cache[{key!r}] does not match "
+                                 f"params['W{max(layer, 1)}']: "
                                  f"it must have shape {(n, width)}, got {value.shape} "
                                  "(another network?)")
 

@@ -109,8 +109,9 @@ def momentum_step_inplace(params, grads, state, *, lr, beta=0.9, form="pytorch",
     Parameters
     ----------
     params, grads, state, lr, beta, form, dampening, nesterov
-        As in :func:`momentum_step`; every array must be a writeable, C-contiguous ndarray.
-        Everything is checked before anything is written: on an error, nothing has changed.
+        As in :func:`momentum_step`; every array must be a writeable, C-contiguous
+        ndarray. Everything is checked before anything is written: on an error, nothing
+        has changed.
         The finiteness check reads each array once (a dot product).
 
     Returns
@@ -186,9 +187,11 @@ def _check_momentum_hyperparameters(lr, beta, form, dampening, nesterov):
     _check_bool(nesterov, "nesterov")
     if form == "ema" and (dampening != 0 or nesterov):
         raise ValueError("dampening and nesterov apply to form='pytorch' only (the EMA "
-                         f"form has neither), got dampening={dampening}, nesterov={nesterov}")
+                         f"form has neither), got dampening={dampening}, "
+                         f"nesterov={nesterov}")
     if nesterov and (beta == 0 or dampening != 0):
-        raise ValueError("nesterov needs beta > 0 and dampening = 0 (as in torch.optim.SGD),"
+        raise ValueError("nesterov needs beta > 0 and dampening = 0 (as in "
+                         "torch.optim.SGD),"
                          f" got beta={beta}, dampening={dampening}")
 
 
@@ -285,11 +288,13 @@ def _check_inplace_arrays(group, name):
     for key, value in group.items():
         if not isinstance(key, str):
             raise TypeError(f"{name} keys must be strings like 'W1', got {key!r}")
-        if not isinstance(value, np.ndarray) or value.dtype not in (np.float32, np.float64):
+        floats = (np.float32, np.float64)
+        if not isinstance(value, np.ndarray) or value.dtype not in floats:
             raise TypeError(f"{name}[{key!r}] must be a float ndarray, "
                             f"got {type(value).__name__}")
         if not value.flags.c_contiguous or not value.flags.writeable:
             raise ValueError(f"{name}[{key!r}] must be a writeable C-contiguous array "
                              "to update in place")
         if value.size == 0:
-            raise ValueError(f"{name}[{key!r}] must not be empty, got shape {value.shape}")
+            raise ValueError(f"{name}[{key!r}] must not be empty, "
+                             f"got shape {value.shape}")

@@ -213,7 +213,8 @@ def test_single_example_batch_is_rejected_in_training_mode():
 
 def test_gamma_of_wrong_shape_is_rejected():
     _, beta, state = init_batchnorm(2)
-    with pytest.raises(ValueError, match=r"gamma and beta must have shape \(2,\), one entry per column of x, got \(3,\)"):
+    with pytest.raises(ValueError, match=r"gamma and beta must have shape \(2,\), one entry per column "
+                                         r"of x, got \(3,\)"):
         batchnorm_forward(np.ones((4, 2)), np.ones(3), beta, state)
 
 

@@ -565,7 +565,7 @@ def test_the_valid_call_succeeds(qualname):
 def _bad_calls():
     for qualname in sorted(CASES):
         for param, values in CASES[qualname].bad.items():
-            for i, value in enumerate(values):
+            for i in range(len(values)):
                 yield pytest.param(qualname, param, i, id=f"{qualname}-{param}-{i}")
 
 

@@ -349,11 +349,13 @@ def test_gradient_check_uses_the_eps_it_is_given(rng):
 def test_errors_name_the_argument_and_what_it_received():
     with pytest.raises(TypeError, match=r"\bparams must be a non-empty dict of float arrays, got list"):
         params_to_vector([np.ones(2)])
-    with pytest.raises(TypeError, match=r"\bparams\['w'\] must be a float array \(float32 or float64\), got dtype int"):
+    with pytest.raises(TypeError, match=r"\bparams\['w'\] must be a float array "
+                                        r"\(float32 or float64\), got dtype int"):
         numerical_gradient(_cubic, {"w": np.arange(3)})
     with pytest.raises(TypeError, match=r"\bneeds float64 params, got float32.*\.astype\(np\.float64\)"):
         numerical_gradient(_cubic, {"w": np.ones(3, np.float32)})
-    with pytest.raises(TypeError, match=r"\bgrad must be a float array \(float32 or float64\), got dtype int64"):
+    with pytest.raises(TypeError, match=r"\bgrad must be a float array \(float32 or float64\), "
+                                        r"got dtype int64"):
         relative_error(np.arange(3), np.ones(3))
     params = {"w": np.ones(3), "v": np.ones(2)}
     received = r"got \[\('w', \(2,\)\), \('v', \(2,\)\)\]"

@@ -142,7 +142,8 @@ def test_bad_bowl_arguments_are_rejected():
         quadratic_bowl(np.ones((2, 2)))
     with pytest.raises(TypeError, match="w must be a float array"):
         quadratic_bowl(np.array([1, 2]))
-    with pytest.raises(ValueError, match="curvatures must have one entry per entry of w, shape \\(2,\\), got 3"):
+    with pytest.raises(ValueError, match=r"curvatures must have one entry per entry of w, "
+                                         r"shape \(2,\), got 3"):
         quadratic_bowl(np.ones(2), (1.0, 2.0, 3.0))
     with pytest.raises(ValueError, match="curvatures must be finite and > 0"):
         quadratic_bowl(np.ones(2), (1.0, -2.0))

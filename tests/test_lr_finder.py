@@ -239,7 +239,8 @@ def test_grads_with_other_keys_are_rejected():
 
 
 def test_grads_of_other_shape_are_rejected():
-    with pytest.raises(ValueError, match=r"grads\['w'\] as a float array of shape \(1,\), got float64 \(2,\)"):
+    with pytest.raises(ValueError, match=r"grads\['w'\] as a float array of shape \(1,\), "
+                                         r"got float64 \(2,\)"):
         lr_range_test({"w": np.zeros(1)}, lambda p, b: (1.0, {"w": np.zeros(2)}), [None])
 
 

@@ -225,7 +225,8 @@ def test_bias_of_wrong_shape_is_rejected(rng):
 
 
 def test_input_with_wrong_feature_count_is_rejected(rng):
-    with pytest.raises(ValueError, match=r"X must have 4 features \(columns\), as params\['W1'\] of shape \(6, 4\) expects, got 3"):
+    with pytest.raises(ValueError, match=r"X must have 4 features \(columns\), as params\['W1'\] of "
+                                         r"shape \(6, 4\) expects, got 3"):
         mlp_forward(make_params(rng), np.ones((2, 3)))
 
 

@@ -268,7 +268,8 @@ def test_step_decay_bad_arguments_are_rejected(kwargs, error, message):
     (dict(base_lr=-0.01, max_lr=0.1, step_size=4), ValueError, r"base_lr must be in \[0, inf\)"),
     (dict(base_lr=0.2, max_lr=0.1, step_size=4), ValueError,
      r"base_lr must be <= max_lr, got base_lr=0.2 and max_lr=0.1"),
-    (dict(base_lr=0.01, max_lr=float("inf"), step_size=4), ValueError, r"max_lr must be in \[0, inf\), got inf"),
+    (dict(base_lr=0.01, max_lr=float("inf"), step_size=4), ValueError,
+     r"max_lr must be in \[0, inf\), got inf"),
     (dict(base_lr=0.01, max_lr=0.1, step_size=0), ValueError, "step_size must be an integer >= 1"),
     (dict(base_lr=0.01, max_lr=0.1, step_size=2.0), TypeError, "step_size must be an integer >= 1"),
 ])
@@ -283,7 +284,8 @@ def test_triangular_clr_bad_arguments_are_rejected(kwargs, error, message):
     (dict(lr_max=0.1, T_0=5, T_mult=0), ValueError, "T_mult must be an integer >= 1"),
     (dict(lr_max=0.1, T_0=5, T_mult=1.5), TypeError, "T_mult must be an integer >= 1"),
     (dict(lr_max=0.1, T_0=5, eta_min=-1e-3), ValueError, r"eta_min must be in \[0, inf\)"),
-    (dict(lr_max=0.1, T_0=5, eta_min=0.2), ValueError, r"eta_min must be <= lr_max, got eta_min=0.2 and lr_max=0.1"),
+    (dict(lr_max=0.1, T_0=5, eta_min=0.2), ValueError,
+     r"eta_min must be <= lr_max, got eta_min=0.2 and lr_max=0.1"),
     (dict(lr_max=None, T_0=5), TypeError, "lr_max must be a number"),
 ])
 def test_sgdr_bad_arguments_are_rejected(kwargs, error, message):
@@ -301,7 +303,8 @@ def test_sgdr_bad_arguments_are_rejected(kwargs, error, message):
     (0, dict(total_steps=50, max_lr=0.1, pct_start=1.2), ValueError, r"pct_start must be in \(0, 1\)"),
     (0, dict(total_steps=50, max_lr=0.1, div_factor=0.5), ValueError, r"div_factor must be in \[1, inf\)"),
     (0, dict(total_steps=50, max_lr=0.1, final_div_factor=0.0), ValueError, "final_div_factor must be"),
-    (0, dict(total_steps=50, max_lr=0.1, anneal="exp"), ValueError, r"anneal must be one of \('cos', 'linear'\)"),
+    (0, dict(total_steps=50, max_lr=0.1, anneal="exp"), ValueError,
+     r"anneal must be one of \('cos', 'linear'\)"),
     (0, dict(total_steps=50, max_lr=0.1, three_phase="yes"), TypeError, "three_phase must be True or False"),
     (0, dict(total_steps=50, max_lr=0.1, cycle_momentum=1), TypeError, "cycle_momentum must be True or"),
     (0, dict(total_steps=50, max_lr=0.1, max_momentum=1.0), ValueError, r"max_momentum must be in \[0, 1\)"),
