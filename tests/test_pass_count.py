@@ -60,7 +60,8 @@ def _run(monkeypatch, n, dtype=np.float32):
     rng = np.random.default_rng(0)
     params = {"w": _recorded(rng.standard_normal(n).astype(dtype))}
     grads = {"w": _recorded(rng.standard_normal(n).astype(dtype))}
-    state = {"t": 3, "m": {"w": _recorded(np.full(n, 0.1, dtype))}, "v": {"w": _recorded(np.full(n, 0.2, dtype))}}
+    moments = {name: {"w": _recorded(np.full(n, value, dtype))} for name, value in (("m", 0.1), ("v", 0.2))}
+    state = {"t": 3, **moments}
     Recorded.log = []
     try:
         adam.adam_step_inplace(params, grads, state, lr=0.01, weight_decay=0.01, decoupled=True)
@@ -137,15 +138,18 @@ def test_the_floor_table_follows_from_the_passes_and_the_recorded_bandwidth(monk
         "checked": 7 + len(checks),  # plus one read per array for the checks, and v.min()
     }
     header, *rows = floors
-    assert header == ["memory traffic", "passes", "bytes per element", "floor at 1e7", "floor / PyTorch fused"]
+    assert header == ["memory traffic", "passes", "bytes per element", "floor at 1e7",
+                      "floor / PyTorch fused"]
     for row in rows[:3]:
         passes = expected[row[0].split(":")[0].strip("*")]
         floor = passes * 4 * 10**7 / bandwidth
-        assert row[1:] == [str(passes), str(4 * passes), f"{floor * 1e3:.1f} ms", f"{floor / fused:.2f}×"], row
+        cells = [str(passes), str(4 * passes), f"{floor * 1e3:.1f} ms", f"{floor / fused:.2f}×"]
+        assert row[1:] == cells, row
     measured = {r[0]: r for r in rows[3:]}
     for label, impl in (("PyTorch fused", "torch_fused"), ("snippet, in place", "snippet_inplace")):
         row = next(r for name, r in measured.items() if label in name)
-        assert row[3] == f"{_bench('adamw', impl) * 1e3:.1f} ms" and row[4] == f"{_bench('adamw', impl) / fused:.2f}×"
+        seconds = _bench("adamw", impl)
+        assert row[3:] == [f"{seconds * 1e3:.1f} ms", f"{seconds / fused:.2f}×"], row
     # The conclusion the page draws: even the unchecked floor misses the 2.5x target.
     assert 7 * 4 * 10**7 / bandwidth / fused > 2.5
     assert f"{7 * 4 * 10**7 / bandwidth / fused:.2f}×" in PAGE.read_text(encoding="utf-8")
