@@ -175,8 +175,7 @@ def _check_pairs(pairs):
         for src, dst in ((int(a), int(b)), (int(b), int(a))):
             if mapping.get(src, dst) != dst:
                 raise ValueError("pairs must give each class one partner, got class "
-                                 f"{src} "
-                                 f"in two pairs of {pairs!r}")
+                                 f"{src} in two pairs of {pairs!r}")
             mapping[src] = dst
     return mapping
 

@@ -184,8 +184,7 @@ def gradient_check(loss_fn, params, grads, eps=1e-7, threshold=1e-7):
     shapes = [(k, v.shape) for k, v in grads.items()]
     if shapes != [(k, v.shape) for k, v in params.items()]:
         raise ValueError("grads must have the same keys (in the same order) and shapes "
-                         "as "
-                         f"params, got {shapes}")
+                         f"as params, got {shapes}")
     _check_callable(loss_fn, "loss_fn", "params -> float")
     _check_number(eps, "eps", 0, 1, low_open=True, high_open=True)
     _check_number(threshold, "threshold", 0, 1, low_open=True, high_open=True)

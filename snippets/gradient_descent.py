@@ -119,8 +119,7 @@ def _check_curvatures(curvatures, shape):
         raise TypeError(f"curvatures must be a sequence of positive numbers, got {curvatures!r}")
     if c.shape != shape:
         raise ValueError("curvatures must have one entry per entry of w, shape "
-                         f"{shape}, "
-                         f"got {c.size}")
+                         f"{shape}, got {c.size}")
     if not np.all(np.isfinite(c) & (c > 0)):
         raise ValueError(f"curvatures must be finite and > 0, got {curvatures}")
     return c

@@ -152,8 +152,7 @@ def _check_returned_pair(result):
 def _check_returned_grads(grads, params):
     if not isinstance(grads, dict) or grads.keys() != params.keys():
         raise ValueError("loss_and_grads must return grads with the same keys as "
-                         "params "
-                         f"{sorted(params)}, got {grads!r:.80}")
+                         f"params {sorted(params)}, got {grads!r:.80}")
     out = {}
     for key, g in grads.items():
         g = np.asarray(g)
@@ -174,8 +173,7 @@ def _check_result(result):
         raise ValueError(f"result needs at least 3 (lr, loss) pairs, got {lrs.size}")
     if not (lrs[0] > 0 and np.all(np.diff(lrs) > 0)):
         raise ValueError("result['lrs'] must be positive and increasing, as "
-                         "lr_range_test "
-                         "returns them")
+                         "lr_range_test returns them")
     return lrs, losses
 
 

@@ -237,12 +237,10 @@ def _check_input(X, params):
     W1 = params["W1"]
     if X.shape[1] != W1.shape[1]:
         raise ValueError(f"X must have {W1.shape[1]} features (columns), as "
-                         "params['W1'] of "
-                         f"shape {W1.shape} expects, got {X.shape[1]}")
+                         f"params['W1'] of shape {W1.shape} expects, got {X.shape[1]}")
     if X.dtype != W1.dtype:
         raise TypeError(f"X must have the dtype of the params, {W1.dtype}, got "
-                        f"{X.dtype}: "
-                        "cast one of them")
+                        f"{X.dtype}: cast one of them")
     return X
 
 
@@ -260,8 +258,7 @@ def _check_targets(Y, out, output):
                          f"{Y.shape}")
     if np.any(Y < 0) or np.any(Y > 1):
         raise ValueError("Y must hold targets in [0, 1] (one-hot rows for softmax, 0/1 "
-                         "labels "
-                         "for sigmoid)")
+                         "labels for sigmoid)")
     if output == "softmax" and not np.allclose(Y.sum(axis=1), 1.0, atol=1e-5):
         raise ValueError('Y rows must sum to 1 for output="softmax" (one-hot); use '
                          'output="sigmoid" for multi-label targets')
@@ -296,8 +293,7 @@ def _check_mlp_cache(cache, params, n_layers, output):
                 value = cache[key]
                 if not isinstance(value, np.ndarray) or value.dtype != bool:
                     raise ValueError(f"cache[{key!r}] must be a bool dropout mask or "
-                                     "None, "
-                                     f"got {type(value).__name__}")
+                                     f"None, got {type(value).__name__}")
             else:
                 value = _check_float_array(cache[key], f"cache[{key!r}]")
             if value.shape != (n, width):

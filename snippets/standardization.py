@@ -73,8 +73,7 @@ def standardize(X, mean, std):
     std = _check_stat(std, "std", X.shape[1])
     if np.any(std <= 0):
         raise ValueError("std must be positive for every feature (fit_standardizer "
-                         "replaces "
-                         f"0 by 1), got {std}")
+                         f"replaces 0 by 1), got {std}")
     return (X - mean.astype(X.dtype)) / std.astype(X.dtype)
 # --8<-- [end:apply]
 

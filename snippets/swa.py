@@ -87,8 +87,7 @@ def swa_should_update(step, start, every):
 def _check_swa_state(state):
     if not isinstance(state, dict) or set(state) != {"averaged", "n_averaged"}:
         raise TypeError("state must be the dict returned by init_swa_state or "
-                        "swa_update "
-                        "(keys 'averaged', 'n_averaged')")
+                        "swa_update (keys 'averaged', 'n_averaged')")
     n = _check_int(state["n_averaged"], "state['n_averaged']", 0)
     return _check_params(state["averaged"], "state['averaged']"), n
 
