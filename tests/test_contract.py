@@ -33,6 +33,8 @@ def _public_functions():
     for module_name in MODULES:
         module = importlib.import_module(f"snippets.{module_name}")
         for name, fn in vars(module).items():
+            if "__mutmut_" in name:  # mutmut's copies of each function, under mutation testing
+                continue
             if inspect.isfunction(fn) and not name.startswith("_") and fn.__module__ == module.__name__:
                 found[f"{module_name}.{name}"] = fn
     return found
