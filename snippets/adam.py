@@ -283,7 +283,9 @@ def _check_all_finite(x, name):
     # One read of x: x @ x is finite exactly when every entry is (unless it overflowed,
     # which the exact second test settles).
     flat = x.reshape(-1)
-    if not np.isfinite(flat @ flat) and not np.all(np.isfinite(flat)):
+    with np.errstate(over="ignore", invalid="ignore"):
+        square = flat @ flat
+    if not np.isfinite(square) and not np.all(np.isfinite(flat)):
         raise ValueError(f"{name} must be finite, got NaN or inf")
 
 

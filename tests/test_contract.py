@@ -618,6 +618,27 @@ def test_the_shared_helpers_are_the_ones_in_use():
     assert users == set(MODULES), f"modules not using the shared helpers: {sorted(set(MODULES) - users)}"
 
 
+def test_the_fast_finiteness_check_accepts_large_finite_values():
+    """The in-place steps test finiteness with one dot product, x @ x, which overflows for large finite
+    entries: those must still be accepted (the exact test settles it), and NaN still refused."""
+    from snippets import adam, momentum
+
+    w = np.full(10, 1e30, np.float32)  # finite; w @ w = 1e61 overflows float32
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(w @ w)
+    grads = {"w": np.full(10, 0.5, np.float32)}
+    params = {"w": w.copy()}
+    _, state = adam.adam_step_inplace(params, grads, adam.init_adam_state(params), lr=0.1)
+    assert state["t"] == 1 and np.all(np.isfinite(params["w"]))
+    params = {"w": w.copy()}
+    _, state = momentum.momentum_step_inplace(params, grads, momentum.init_momentum_state(params),
+                                              lr=0.1)
+    assert state["step"] == 1 and np.all(np.isfinite(params["w"]))
+    params = {"w": np.array([*w[:-1], np.nan], np.float32)}
+    with pytest.raises(ValueError, match=r"params\['w'\] must be finite"):
+        adam.adam_step_inplace(params, grads, adam.init_adam_state({"w": w}))
+
+
 # ---------------------------------------------------------------- property tests of shapes
 
 FLOATS = st.sampled_from([np.float32, np.float64])
