@@ -281,7 +281,7 @@ def _check_all_finite(x, name):
     # One read of x: x @ x is finite exactly when every entry is (unless it overflowed,
     # which the exact second test settles).
     flat = x.reshape(-1)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore"):  # squares are >= 0: no inf - inf, no "invalid"
         square = flat @ flat
     if not np.isfinite(square) and not np.all(np.isfinite(flat)):
         raise ValueError(f"{name} must be finite, got NaN or inf")
