@@ -639,6 +639,20 @@ def test_the_fast_finiteness_check_accepts_large_finite_values():
         adam.adam_step_inplace(params, grads, adam.init_adam_state({"w": w}))
 
 
+@pytest.mark.parametrize("module_name", ["adam", "momentum"])
+def test_the_in_place_steps_say_why_they_refuse_a_view_or_a_read_only_array(module_name):
+    module = importlib.import_module(f"snippets.{module_name}")
+    step = getattr(module, f"{module_name}_step_inplace")
+    init = module.init_adam_state if module_name == "adam" else module.init_momentum_state
+    read_only = np.ones(3)
+    read_only.flags.writeable = False
+    for bad in (np.ones((3, 2)).T, np.ones(6)[::2], read_only):
+        params = {"w": bad}
+        with pytest.raises(ValueError, match=r"^params\['w'\] must be a writeable C-contiguous "
+                                             r"array to update in place$"):
+            step(params, {"w": np.ones(bad.shape)}, init({"w": np.ones(bad.shape)}), lr=0.1)
+
+
 # ---------------------------------------------------------------- property tests of shapes
 
 FLOATS = st.sampled_from([np.float32, np.float64])
