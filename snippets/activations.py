@@ -134,7 +134,7 @@ def leaky_relu(z, alpha=0.01):
     ndarray, same shape and dtype as ``z``
     """
     z = _check_float_array(z, "z")
-    _check_alpha(alpha)
+    alpha = _check_number(alpha, "alpha", 0, 1, high_open=True)
     return np.where(z > 0, z, z.dtype.type(alpha) * z)
 
 
@@ -151,7 +151,7 @@ def leaky_relu_grad(z, alpha=0.01):
     ndarray, same shape and dtype as ``z``
     """
     z = _check_float_array(z, "z")
-    _check_alpha(alpha)
+    alpha = _check_number(alpha, "alpha", 0, 1, high_open=True)
     return np.where(z > 0, z.dtype.type(1), z.dtype.type(alpha))
 # --8<-- [end:leaky_relu]
 
@@ -198,33 +198,51 @@ def softmax_grad(z, upstream, axis=-1):
     s = softmax(z, axis)
     upstream = _check_float_array(upstream, "upstream")
     if upstream.shape != s.shape:
-        raise ValueError(f"upstream shape {upstream.shape} does not match z shape {s.shape}")
+        raise ValueError(f"upstream must have the shape of z, {s.shape}, "
+                         f"got {upstream.shape}")
     upstream = upstream.astype(s.dtype, copy=False)
     return s * (upstream - np.sum(upstream * s, axis=axis, keepdims=True))
 # --8<-- [end:softmax]
 
 
-def _check_float_array(x, name):
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{name} must be a float array (float32 or float64), got dtype {x.dtype}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} must be finite, got NaN or inf")
-    return x
-
-
-def _check_alpha(alpha):
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.floating, np.integer)):
-        raise TypeError(f"alpha must be a number in [0, 1), got {type(alpha).__name__}")
-    if not 0.0 <= float(alpha) < 1.0:  # also rejects NaN
-        raise ValueError(f"alpha must be in [0, 1), got {alpha}")
-
-
 def _check_axis(axis, z):
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
         raise TypeError(f"axis must be an int, got {type(axis).__name__}")
     if z.ndim == 0:
         raise ValueError("z must be at least 1-D for softmax, got a scalar")
     if not -z.ndim <= axis < z.ndim:
         raise ValueError(f"axis must be in [{-z.ndim}, {z.ndim - 1}] for z of shape {z.shape}, got {axis}")
     return int(axis)
+
+
+def _check_float_array(x, name, ndim=None, shape=None):
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return x
+
+
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value

@@ -83,8 +83,8 @@ def adam_step(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8
     TypeError, ValueError
         Non-float or non-finite arrays, mismatched keys or shapes, hyperparameters out of range.
     """
-    params, grads, state = _check_step_inputs(params, grads, state)
-    _check_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled)
+    params, grads, state = _check_adam_inputs(params, grads, state)
+    _check_adam_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled)
     t = state["t"] + 1
     new_params, new_m, new_s = {}, {}, {}
     for k, p in params.items():
@@ -121,16 +121,17 @@ def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, 
     Parameters
     ----------
     params, grads, state, lr, beta1, beta2, eps, weight_decay, decoupled
-        As in :func:`adam_step`; every array of ``params`` and of the moments must be a writeable,
-        C-contiguous ndarray. NaN or inf are not looked for (that would cost a pass over memory).
+        As in :func:`adam_step`; every array must be a writeable, C-contiguous ndarray.
+        Everything is checked before anything is written: on an error, nothing has
+        changed. The finiteness check reads each array once more (a dot product).
 
     Returns
     -------
     params : dict, the same dict, its arrays updated in place
     state : dict, the same dict, its moments updated in place and ``t`` increased by one
     """
-    _check_inplace_inputs(params, grads, state)
-    _check_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled)
+    _check_adam_inplace(params, grads, state)
+    _check_adam_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled)
     t = state["t"] + 1
     for k, p in params.items():
         c = p.dtype.type  # scalars in the arrays' dtype: float32 stays float32
@@ -167,85 +168,145 @@ def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, 
 # --8<-- [end:inplace]
 
 
-def _check_inplace_inputs(params, grads, state):
+def _check_adam_state(state):
     if not isinstance(state, dict) or set(state) != {"t", "m", "s"}:
         raise TypeError("state must be the dict returned by init_adam_state or adam_step "
                         "(keys 't', 'm', 's')")
-    groups = (("params", params), ("grads", grads), ("state['m']", state["m"]),
-              ("state['s']", state["s"]))
-    for name, group in groups:
-        if not isinstance(group, dict) or not group:
-            raise TypeError(f"{name} must be a non-empty dict of float arrays, got {type(group).__name__}")
-        for k, value in group.items():
-            if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
-                raise TypeError(f"{name}[{k!r}] must be a float ndarray, got {type(value).__name__}")
-            if not value.flags.c_contiguous or not value.flags.writeable:
-                raise ValueError(f"{name}[{k!r}] must be a writeable C-contiguous array to update in place")
-    for name, group in groups[1:]:
-        if set(group) != set(params):
-            raise ValueError(f"{name} must have the same keys as params: {sorted(params)}, "
-                             f"got {sorted(group)}")
-        for k, p in params.items():
-            if group[k].shape != p.shape or group[k].dtype != p.dtype:
-                raise ValueError(f"{name}[{k!r}] must have shape {p.shape} and dtype {p.dtype}, "
-                                 f"got {group[k].shape} {group[k].dtype}")
-    t = state["t"]
-    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
-        raise ValueError(f"state['t'] must be an integer >= 0, got {t!r}")
+    _check_int(state["t"], "state['t']", 0)
+
+
+def _check_adam_inputs(params, grads, state):
+    params = _check_params(params, "params")
+    grads = _check_params(grads, "grads")
+    _check_same_layout(params, grads, "grads")
+    _check_adam_state(state)
+    moments = {}
+    for moment in ("m", "s"):
+        moments[moment] = _check_params(state[moment], f"state[{moment!r}]")
+        _check_same_layout(params, moments[moment], f"state[{moment!r}]")
+    if any(np.any(s < 0) for s in moments["s"].values()):
+        raise ValueError("state['s'] must be >= 0 (a mean of squared gradients)")
+    return params, grads, {"t": state["t"], **moments}
+
+
+def _check_adam_inplace(params, grads, state):
+    _check_adam_state(state)
+    groups = {"params": params, "grads": grads, "state['m']": state["m"],
+              "state['s']": state["s"]}
+    for name, group in groups.items():
+        _check_inplace_arrays(group, name)
+        if name != "params":
+            _check_same_layout(params, group, name)
+    for name, group in groups.items():
+        for key, value in group.items():
+            _check_all_finite(value, f"{name}[{key!r}]")
+    if any(s.min() < 0 for s in state["s"].values()):
+        raise ValueError("state['s'] must be >= 0 (a mean of squared gradients)")
+
+
+def _check_adam_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled):
+    _check_number(lr, "lr", 0)
+    _check_number(beta1, "beta1", 0, 1, high_open=True)
+    _check_number(beta2, "beta2", 0, 1, high_open=True)
+    _check_number(eps, "eps", 0, low_open=True)
+    _check_number(weight_decay, "weight_decay", 0)
+    _check_bool(decoupled, "decoupled")
+
+
+def _check_float_array(x, name, ndim=None, shape=None):
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return x
 
 
 def _check_params(params, name):
     if not isinstance(params, dict) or not params:
-        raise TypeError(f"{name} must be a non-empty dict of float arrays, got {type(params).__name__}")
-    out = {}
-    for k, p in params.items():
-        p = np.asarray(p)
-        if not np.issubdtype(p.dtype, np.floating):
-            raise TypeError(f"{name}[{k!r}] must be a float array (float32 or float64), got dtype {p.dtype}")
-        if not np.all(np.isfinite(p)):
-            raise ValueError(f"{name}[{k!r}] must be finite, got NaN or inf")
-        out[k] = p
-    return out
+        raise TypeError(f"{name} must be a non-empty dict of float arrays, "
+                        f"got {type(params).__name__}")
+    for key in params:
+        if not isinstance(key, str):
+            raise TypeError(f"{name} keys must be strings like 'W1', got {key!r}")
+    return {key: _check_float_array(value, f"{name}[{key!r}]")
+            for key, value in params.items()}
 
 
-def _check_step_inputs(params, grads, state):
-    params = _check_params(params, "params")
-    grads = _check_params(grads, "grads")
-    if set(grads) != set(params):
-        raise ValueError(f"grads must have the same keys as params: {sorted(params)}, got {sorted(grads)}")
-    for k, p in params.items():
-        if grads[k].shape != p.shape or grads[k].dtype != p.dtype:
-            raise ValueError(f"grads[{k!r}] must have shape {p.shape} and dtype {p.dtype}, "
-                             f"got {grads[k].shape} {grads[k].dtype}")
-    if not isinstance(state, dict) or set(state) != {"t", "m", "s"}:
-        raise TypeError("state must be the dict returned by init_adam_state or adam_step "
-                        "(keys 't', 'm', 's')")
-    t = state["t"]
-    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
-        raise ValueError(f"state['t'] must be an integer >= 0, got {t!r}")
-    for moment in ("m", "s"):
-        if not isinstance(state[moment], dict) or set(state[moment]) != set(params):
-            raise ValueError(f"state[{moment!r}] must have the same keys as params: {sorted(params)}")
-        for k, p in params.items():
-            arr = np.asarray(state[moment][k])
-            if arr.shape != p.shape or arr.dtype != p.dtype:
-                raise ValueError(f"state[{moment!r}][{k!r}] must have shape {p.shape} and dtype {p.dtype}, "
-                                 f"got {arr.shape} {arr.dtype}")
-    return params, grads, state
+def _check_same_layout(params, other, name, reference="params"):
+    if set(other) != set(params):
+        raise ValueError(f"{name} must have the same keys as {reference}: "
+                         f"{sorted(params)}, got {sorted(other)}")
+    for key, p in params.items():
+        if other[key].shape != p.shape or other[key].dtype != p.dtype:
+            raise ValueError(f"{name}[{key!r}] must have shape {p.shape} and dtype "
+                             f"{p.dtype} like {reference}, got {other[key].shape} "
+                             f"{other[key].dtype}")
 
 
-def _check_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled):
-    named = {"lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weight_decay}
-    for name, value in named.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    for name in ("beta1", "beta2"):
-        if not 0.0 <= named[name] < 1.0:  # also rejects NaN
-            raise ValueError(f"{name} must be in [0, 1), got {named[name]}")
-    if not (eps > 0.0 and np.isfinite(eps)):
-        raise ValueError(f"eps must be a finite number > 0, got {eps}")
-    for name in ("lr", "weight_decay"):
-        if not (named[name] >= 0.0 and np.isfinite(named[name])):
-            raise ValueError(f"{name} must be a finite number >= 0, got {named[name]}")
-    if not isinstance(decoupled, (bool, np.bool_)):
-        raise TypeError(f"decoupled must be True or False, got {type(decoupled).__name__}")
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
+
+
+def _check_int(value, name, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {low}, "
+                        f"got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
+    return int(value)
+
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def _check_all_finite(x, name):
+    # One read of x: x @ x is finite exactly when every entry is (unless it overflowed,
+    # which the exact second test settles).
+    flat = x.reshape(-1)
+    with np.errstate(over="ignore"):  # squares are >= 0: no inf - inf, no "invalid"
+        square = flat @ flat
+    if not np.isfinite(square) and not np.all(np.isfinite(flat)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+
+
+def _check_inplace_arrays(group, name):
+    if not isinstance(group, dict) or not group:
+        raise TypeError(f"{name} must be a non-empty dict of float arrays, "
+                        f"got {type(group).__name__}")
+    for key, value in group.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{name} keys must be strings like 'W1', got {key!r}")
+        floats = (np.float32, np.float64)
+        if not isinstance(value, np.ndarray) or value.dtype not in floats:
+            raise TypeError(f"{name}[{key!r}] must be a float ndarray, "
+                            f"got {type(value).__name__}")
+        if not value.flags.c_contiguous or not value.flags.writeable:
+            raise ValueError(f"{name}[{key!r}] must be a writeable C-contiguous array "
+                             "to update in place")
+        if value.size == 0:
+            raise ValueError(f"{name}[{key!r}] must not be empty, "
+                             f"got shape {value.shape}")

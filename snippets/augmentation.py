@@ -37,7 +37,7 @@ def random_horizontal_flip(images, rng, p=0.5):
         Which images were mirrored: pass it to :func:`remap_flipped_labels` when a label has a side.
     """
     images = _check_images(images)
-    _check_probability(p, "p")
+    _check_number(p, "p", 0, 1)
     _check_rng(rng)
     flipped = rng.random(images.shape[0]) < p
     out = images.copy()
@@ -66,8 +66,10 @@ def remap_flipped_labels(labels, flipped, pairs):
     """
     labels = np.asarray(labels)
     if not np.issubdtype(labels.dtype, np.integer) or labels.ndim != 1:
-        raise TypeError(f"labels must be a 1-D int array of class indices, got dtype {labels.dtype} "
-                        f"and shape {labels.shape}")
+        raise TypeError(f"labels must be a 1-D int array of class indices, got dtype "
+                        f"{labels.dtype} and shape {labels.shape}")
+    if labels.size == 0:
+        raise ValueError("labels must not be empty, got shape (0,)")
     flipped = np.asarray(flipped)
     if flipped.dtype != np.bool_ or flipped.shape != labels.shape:
         raise ValueError(f"flipped must be a bool array of shape {labels.shape} from "
@@ -104,13 +106,9 @@ def random_crop(images, rng, padding, pad_mode="constant"):
     """
     images = _check_images(images)
     _check_rng(rng)
-    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)):
-        raise TypeError(f"padding must be an int >= 0, got {type(padding).__name__}")
+    _check_int(padding, "padding", 0)
     n, h, w, _ = images.shape
-    if padding < 0:
-        raise ValueError(f"padding must be >= 0, got {padding}")
-    if pad_mode not in ("constant", "reflect"):
-        raise ValueError(f"pad_mode must be 'constant' or 'reflect', got {pad_mode!r}")
+    _check_choice(pad_mode, "pad_mode", ("constant", "reflect"))
     if pad_mode == "reflect" and padding >= min(h, w):
         raise ValueError(f"padding must be < min(H, W) = {min(h, w)} with pad_mode='reflect', got {padding}")
     padded = np.pad(images, ((0, 0), (padding, padding), (padding, padding), (0, 0)), mode=pad_mode)
@@ -144,10 +142,7 @@ def add_gaussian_noise(images, rng, std, clip=None):
         raise TypeError(f"images must be a float array for additive noise, got dtype {images.dtype}; "
                         "convert with images.astype(np.float32) / 255")
     _check_rng(rng)
-    if isinstance(std, bool) or not isinstance(std, (int, float, np.floating, np.integer)):
-        raise TypeError(f"std must be a number >= 0, got {type(std).__name__}")
-    if not 0.0 <= float(std) < np.inf:
-        raise ValueError(f"std must be finite and >= 0, got {std}")
+    _check_number(std, "std", 0)
     noise = rng.standard_normal(images.shape).astype(images.dtype, copy=False)
     out = images + images.dtype.type(std) * noise
     if clip is not None:
@@ -163,23 +158,11 @@ def _check_images(images):
         raise ValueError(f"images must be 4-D with shape (N, H, W, C), got shape {images.shape}")
     if not (np.issubdtype(images.dtype, np.number) and not np.issubdtype(images.dtype, np.complexfloating)):
         raise TypeError(f"images must be a real numeric array, got dtype {images.dtype}")
+    if images.size == 0:
+        raise ValueError(f"images must not be empty, got shape {images.shape}")
     if np.issubdtype(images.dtype, np.floating) and not np.all(np.isfinite(images)):
         raise ValueError("images must be finite, got NaN or inf")
     return images
-
-
-def _check_probability(p, name):
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a number in [0, 1], got {type(p).__name__}")
-    if not 0.0 <= float(p) <= 1.0:  # also rejects NaN
-        raise ValueError(f"{name} must be in [0, 1], got {p}")
-
-
-def _check_rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
-        )
 
 
 def _check_pairs(pairs):
@@ -191,7 +174,8 @@ def _check_pairs(pairs):
             raise TypeError(f"pairs must map int classes to int classes, got {a!r}: {b!r}")
         for src, dst in ((int(a), int(b)), (int(b), int(a))):
             if mapping.get(src, dst) != dst:
-                raise ValueError(f"class {src} appears in two pairs of {pairs!r}")
+                raise ValueError("pairs must give each class one partner, got class "
+                                 f"{src} in two pairs of {pairs!r}")
             mapping[src] = dst
     return mapping
 
@@ -199,7 +183,48 @@ def _check_pairs(pairs):
 def _check_clip(clip):
     if not isinstance(clip, (tuple, list)) or len(clip) != 2:
         raise TypeError(f"clip must be a (low, high) tuple or None, got {clip!r}")
-    low, high = float(clip[0]), float(clip[1])
+    low = _check_number(clip[0], "clip[0]")
+    high = _check_number(clip[1], "clip[1]")
     if not low < high:
         raise ValueError(f"clip must have low < high, got {clip!r}")
     return low, high
+
+
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
+
+
+def _check_int(value, name, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {low}, "
+                        f"got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
+    return int(value)
+
+
+def _check_choice(value, name, choices):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {choices}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def _check_rng(rng):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy.random.Generator "
+                        f"(np.random.default_rng(seed)), got {type(rng).__name__}")

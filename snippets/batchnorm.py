@@ -32,13 +32,8 @@ def init_batchnorm(n_features, dtype=np.float64):
     beta : ndarray, shape (n_features,), zeros
     state : dict with "running_mean" (zeros) and "running_var" (ones), each shape (n_features,)
     """
-    if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)):
-        raise TypeError(f"n_features must be an integer >= 1, got {type(n_features).__name__}")
-    if n_features < 1:
-        raise ValueError(f"n_features must be >= 1, got {n_features}")
-    dtype = np.dtype(dtype)
-    if dtype not in (np.float32, np.float64):
-        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
+    _check_int(n_features, "n_features", 1)
+    dtype = _check_dtype(dtype)
     gamma = np.ones(n_features, dtype)
     beta = np.zeros(n_features, dtype)
     state = {"running_mean": np.zeros(n_features, dtype), "running_var": np.ones(n_features, dtype)}
@@ -73,15 +68,18 @@ def batchnorm_forward(x, gamma, beta, state, *, training=True, momentum=0.1, eps
     """
     x = _check_float_array(x, "x", ndim=2)
     n, features = x.shape
-    gamma = _check_float_array(gamma, "gamma", shape=(features,))
-    beta = _check_float_array(beta, "beta", shape=(features,))
-    running_mean, running_var = _check_state(state, features)
-    _check_fraction(momentum, "momentum")
-    _check_positive(eps, "eps")
+    gamma = _check_float_array(gamma, "gamma", ndim=1)
+    beta = _check_float_array(beta, "beta", ndim=1)
+    if gamma.shape != (features,) or beta.shape != (features,):
+        raise ValueError(f"gamma and beta must have shape ({features},), one entry per "
+                         f"column of x, got {gamma.shape} and {beta.shape}")
+    running_mean, running_var = _check_running_stats(state, features)
+    # Python floats: they never upcast float32 statistics
+    momentum = _check_number(momentum, "momentum", 0, 1)
+    eps = _check_number(eps, "eps", 0, low_open=True)
     dt = x.dtype.type
-    momentum = float(momentum)  # a Python float: it never upcasts float32 statistics
 
-    if training:
+    if _check_bool(training, "training"):
         if n < 2:
             raise ValueError(f"x must have at least 2 rows in training mode (a batch variance), got {n}")
         mean = x.mean(axis=0)
@@ -121,9 +119,7 @@ def batchnorm_backward(dout, cache):
     dx : ndarray, shape (N, features)
     dgamma, dbeta : ndarray, shape (features,)
     """
-    if not isinstance(cache, dict) or not {"x_hat", "inv_std", "gamma", "training"} <= cache.keys():
-        raise TypeError("cache must be the dict returned by batchnorm_forward")
-    x_hat, inv_std, gamma = cache["x_hat"], cache["inv_std"], cache["gamma"]
+    x_hat, inv_std, gamma = _check_batchnorm_cache(cache)
     dout = _check_float_array(dout, "dout", shape=x_hat.shape)
     dout = dout.astype(x_hat.dtype, copy=False)
 
@@ -138,12 +134,39 @@ def batchnorm_backward(dout, cache):
 # --8<-- [end:backward]
 
 
+def _check_running_stats(state, features):
+    needed = {"running_mean", "running_var"}
+    if not isinstance(state, dict) or not needed <= state.keys():
+        raise TypeError("state must be a dict with 'running_mean' and 'running_var' "
+                        "(see init_batchnorm)")
+    running_mean = _check_float_array(state["running_mean"], "state['running_mean']",
+                                      shape=(features,))
+    running_var = _check_float_array(state["running_var"], "state['running_var']",
+                                     shape=(features,))
+    if np.any(running_var < 0):
+        raise ValueError("state['running_var'] must be >= 0")
+    return running_mean, running_var
+
+
+def _check_batchnorm_cache(cache):
+    needed = {"x_hat", "inv_std", "gamma", "training"}
+    if not isinstance(cache, dict) or set(cache) != needed:
+        raise TypeError("cache must be the dict returned by batchnorm_forward")
+    x_hat = _check_float_array(cache["x_hat"], "cache['x_hat']", ndim=2)
+    features = (x_hat.shape[1],)
+    inv_std = _check_float_array(cache["inv_std"], "cache['inv_std']", shape=features)
+    gamma = _check_float_array(cache["gamma"], "cache['gamma']", shape=features)
+    _check_bool(cache["training"], "cache['training']")
+    return x_hat, inv_std, gamma
+
+
 def _check_float_array(x, name, ndim=None, shape=None):
     x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{name} must be a float array (float32 or float64), got dtype {x.dtype}")
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
     if ndim is not None and x.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimensions (N, features), got shape {x.shape}")
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
     if shape is not None and x.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
     if x.size == 0:
@@ -153,25 +176,44 @@ def _check_float_array(x, name, ndim=None, shape=None):
     return x
 
 
-def _check_state(state, features):
-    if not isinstance(state, dict) or not {"running_mean", "running_var"} <= state.keys():
-        raise TypeError("state must be a dict with 'running_mean' and 'running_var' (see init_batchnorm)")
-    running_mean = _check_float_array(state["running_mean"], "state['running_mean']", shape=(features,))
-    running_var = _check_float_array(state["running_var"], "state['running_var']", shape=(features,))
-    if np.any(running_var < 0):
-        raise ValueError("state['running_var'] must be >= 0")
-    return running_mean, running_var
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
 
 
-def _check_fraction(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number in [0, 1], got {type(value).__name__}")
-    if not 0.0 <= float(value) <= 1.0:  # also rejects NaN
-        raise ValueError(f"{name} must be in [0, 1], got {value}")
+def _check_int(value, name, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {low}, "
+                        f"got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
+    return int(value)
 
 
-def _check_positive(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a positive number, got {type(value).__name__}")
-    if not (0.0 < float(value) < np.inf):
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def _check_dtype(dtype):
+    try:
+        checked = None if dtype is None else np.dtype(dtype)
+    except TypeError:
+        checked = None
+    # (not "checked in (...)": np.dtype(None) is float64, so None == float64 is True)
+    if checked is None or checked.name not in ("float32", "float64"):
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}")
+    return checked

@@ -33,9 +33,9 @@ def dropout_forward(a, keep_prob, rng, training=True):
     mask : ndarray of bool, same shape as ``a`` (None when not training)
     """
     a = _check_float_array(a, "a")
-    _check_keep_prob(keep_prob)
+    _check_number(keep_prob, "keep_prob", 0, 1, low_open=True)
     _check_rng(rng)
-    if not training:
+    if not _check_bool(training, "training"):
         return a, None
     # Uniform numbers, not normal ones: P(u < keep_prob) must equal keep_prob.
     mask = rng.random(a.shape, dtype=np.float64 if a.dtype == np.float64 else np.float32) < keep_prob
@@ -60,12 +60,14 @@ def dropout_backward(da, mask, keep_prob):
     ndarray, same shape and dtype as ``da``: gradient with respect to the dropout input.
     """
     da = _check_float_array(da, "da")
-    _check_keep_prob(keep_prob)
+    _check_number(keep_prob, "keep_prob", 0, 1, low_open=True)
     mask = np.asarray(mask)
     if mask.dtype != np.bool_:
-        raise TypeError(f"mask must be a boolean array from dropout_forward, got dtype {mask.dtype}")
+        raise TypeError(f"mask must be a boolean array from dropout_forward, "
+                        f"got dtype {mask.dtype}")
     if mask.shape != da.shape:
-        raise ValueError(f"mask shape {mask.shape} does not match da shape {da.shape}")
+        raise ValueError(f"mask must have the shape of da, {da.shape}, got "
+                         f"{mask.shape}")
     return da * mask / da.dtype.type(keep_prob)
 # --8<-- [end:backward]
 
@@ -98,39 +100,72 @@ def mc_dropout_predict(forward, x, n_samples, rng):
     Gal and Ghahramani, "Dropout as a Bayesian Approximation: Representing Model
     Uncertainty in Deep Learning", ICML 2016.
     """
-    if not callable(forward):
-        raise TypeError(f"forward must be a function forward(x, rng), got "
-                        f"{type(forward).__name__}")
+    _check_callable(forward, "forward", "forward(x, rng) -> ndarray")
     x = _check_float_array(x, "x")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
-        name = type(n_samples).__name__
-        raise TypeError(f"n_samples must be an integer >= 2, got {name}")
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be an integer >= 2, got {n_samples}")
+    n_samples = _check_int(n_samples, "n_samples", 2)
     _check_rng(rng)
-    outputs = np.stack([np.asarray(forward(x, rng)) for _ in range(n_samples)])
+    # A pass that returns NaN, or no array at all, is named rather than averaged.
+    outputs = np.stack([_check_float_array(forward(x, rng), "forward(x, rng)'s output")
+                        for _ in range(n_samples)])
     return outputs.mean(axis=0), outputs.std(axis=0, ddof=1)
 # --8<-- [end:mc]
 
 
-def _check_keep_prob(keep_prob):
-    if isinstance(keep_prob, bool) or not isinstance(keep_prob, (int, float, np.floating, np.integer)):
-        raise TypeError(f"keep_prob must be a number in (0, 1], got {type(keep_prob).__name__}")
-    if not 0.0 < float(keep_prob) <= 1.0:  # also rejects NaN
-        raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob}")
-
-
-def _check_float_array(x, name):
+def _check_float_array(x, name, ndim=None, shape=None):
     x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{name} must be a float array (float32 or float64), got dtype {x.dtype}")
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} must be finite, got NaN or inf")
     return x
 
 
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
+
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
 def _check_rng(rng):
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
-        )
+        raise TypeError("rng must be a numpy.random.Generator "
+                        f"(np.random.default_rng(seed)), got {type(rng).__name__}")
+
+
+def _check_callable(fn, name, signature):
+    if not callable(fn):
+        raise TypeError(f"{name} must be a callable {signature}, "
+                        f"got {type(fn).__name__}")
+
+
+def _check_int(value, name, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {low}, "
+                        f"got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
+    return int(value)

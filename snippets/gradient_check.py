@@ -34,7 +34,7 @@ def params_to_vector(params):
     TypeError, ValueError
         For an empty or non-dict ``params``, non-float, mixed-dtype or non-finite arrays.
     """
-    _check_params(params, "params")
+    params = _check_one_dtype(params, "params")
     layout = tuple((key, np.shape(value)) for key, value in params.items())
     vector = np.concatenate([np.ravel(value) for value in params.values()])
     return vector, layout
@@ -58,12 +58,11 @@ def vector_to_params(vector, layout):
     TypeError, ValueError
         For a non-float or non-1-D vector, or one whose length does not match the layout.
     """
-    vector = _check_float_array(vector, "vector")
-    if vector.ndim != 1:
-        raise ValueError(f"vector must be 1-D, got shape {vector.shape}")
-    sizes = [int(np.prod(shape, dtype=np.int64)) for _, shape in layout]
+    vector = _check_float_array(vector, "vector", ndim=1)
+    sizes = _check_layout(layout)
     if sum(sizes) != vector.size:
-        raise ValueError(f"vector has {vector.size} entries but the layout needs {sum(sizes)}")
+        raise ValueError(f"vector must have the {sum(sizes)} entries the layout needs, "
+                         f"got {vector.size}")
     params, start = {}, 0
     for (key, shape), size in zip(layout, sizes, strict=True):
         params[key] = vector[start:start + size].reshape(shape).copy()
@@ -100,16 +99,19 @@ def numerical_gradient(loss_fn, params, eps=1e-7):
     ValueError
         For a bad ``eps`` or a loss that is not a finite number.
     """
-    _check_params(params, "params", float64=True)
-    _check_eps(eps)
+    _check_one_dtype(params, "params", float64=True)
+    _check_callable(loss_fn, "loss_fn", "params -> float")
+    _check_number(eps, "eps", 0, 1, low_open=True, high_open=True)
     vector, layout = params_to_vector(params)
     grad = np.zeros_like(vector)
     for i in range(vector.size):
         original = vector[i]
         vector[i] = original + eps
-        loss_plus = _call_loss(loss_fn, vector_to_params(vector, layout))
+        loss_plus = _check_returned_loss(loss_fn(vector_to_params(vector, layout)),
+                                         "loss_fn")
         vector[i] = original - eps
-        loss_minus = _call_loss(loss_fn, vector_to_params(vector, layout))
+        loss_minus = _check_returned_loss(loss_fn(vector_to_params(vector, layout)),
+                                          "loss_fn")
         vector[i] = original
         grad[i] = (loss_plus - loss_minus) / (2 * eps)
     return vector_to_params(grad, layout)
@@ -144,7 +146,8 @@ def relative_error(grad, grad_num):
     grad = _check_float_array(grad, "grad")
     grad_num = _check_float_array(grad_num, "grad_num")
     if grad.shape != grad_num.shape:
-        raise ValueError(f"grad shape {grad.shape} does not match grad_num shape {grad_num.shape}")
+        raise ValueError(f"grad and grad_num must have one shape, got {grad.shape} and "
+                         f"{grad_num.shape}")
     denominator = np.linalg.norm(grad) + np.linalg.norm(grad_num)
     if denominator == 0:
         return 0.0
@@ -176,49 +179,108 @@ def gradient_check(loss_fn, params, grads, eps=1e-7, threshold=1e-7):
     ValueError
         For mismatched keys or shapes, a bad ``eps`` or ``threshold``.
     """
-    _check_params(params, "params", float64=True)
-    _check_params(grads, "grads", float64=True)
-    if list(grads) != list(params) or any(np.shape(grads[k]) != np.shape(params[k]) for k in params):
-        raise ValueError("grads must have the same keys (in the same order) and shapes as params, got "
-                         f"{[(k, np.shape(v)) for k, v in grads.items()]}")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)) \
-            or not 0 < threshold < 1:
-        raise ValueError(f"threshold must be a number in (0, 1), got {threshold!r}")
+    params = _check_one_dtype(params, "params", float64=True)
+    grads = _check_one_dtype(grads, "grads", float64=True)
+    shapes = [(k, v.shape) for k, v in grads.items()]
+    if shapes != [(k, v.shape) for k, v in params.items()]:
+        raise ValueError("grads must have the same keys (in the same order) and shapes "
+                         f"as params, got {shapes}")
+    _check_callable(loss_fn, "loss_fn", "params -> float")
+    _check_number(eps, "eps", 0, 1, low_open=True, high_open=True)
+    _check_number(threshold, "threshold", 0, 1, low_open=True, high_open=True)
     error = relative_error(grads, numerical_gradient(loss_fn, params, eps))
     return error, error <= threshold
 # --8<-- [end:check]
 
 
-def _check_float_array(x, name):
+def _check_one_dtype(params, name, float64=False):
+    params = _check_params(params, name)
+    dtypes = {value.dtype for value in params.values()}
+    if len(dtypes) > 1:
+        raise TypeError(f"all arrays in {name} must share one dtype, "
+                        f"got {sorted(map(str, dtypes))}")
+    if float64 and dtypes != {np.dtype(np.float64)}:
+        raise TypeError(
+            f"gradient checking needs float64 {name}, got {dtypes.pop()}: in float32 "
+            "the loss is rounded to about 1e-7 of its value, and (J+ - J-) / (2 eps) "
+            "turns that rounding into an error far larger than the gradient "
+            "differences the check looks for. Cast with .astype(np.float64)."
+        )
+    return params
+
+
+def _check_layout(layout):
+    """The sizes of the arrays a layout of (key, shape) pairs describes."""
+    if not isinstance(layout, (tuple, list)) or not layout:
+        raise TypeError("layout must be the (key, shape) pairs from params_to_vector, "
+                        f"got {layout!r}")
+    sizes = []
+    for entry in layout:
+        if not (isinstance(entry, (tuple, list)) and len(entry) == 2
+                and isinstance(entry[0], str) and isinstance(entry[1], tuple)
+                and all(isinstance(n, (int, np.integer)) and not isinstance(n, bool)
+                        and n >= 0 for n in entry[1])):
+            raise ValueError("layout must hold (key, shape) pairs with str keys and "
+                             f"shapes of ints >= 0, got {entry!r}")
+        sizes.append(int(np.prod(entry[1], dtype=np.int64)))
+    if len({key for key, _ in layout}) != len(layout):
+        raise ValueError(f"layout must not repeat a key, "
+                         f"got {[key for key, _ in layout]}")
+    return sizes
+
+
+def _check_float_array(x, name, ndim=None, shape=None):
     x = np.asarray(x)
     if x.dtype not in (np.float32, np.float64):
-        raise TypeError(f"{name} must be a float32 or float64 array, got dtype {x.dtype}")
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
     if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} must be finite, got NaN or inf")
     return x
 
 
-def _check_params(params, name, float64=False):
+def _check_params(params, name):
     if not isinstance(params, dict) or not params:
-        raise TypeError(f"{name} must be a non-empty dict of arrays, got {type(params).__name__}")
-    dtypes = {_check_float_array(value, f"{name}[{key!r}]").dtype for key, value in params.items()}
-    if len(dtypes) > 1:
-        raise TypeError(f"all arrays in {name} must share one dtype, got {sorted(map(str, dtypes))}")
-    if float64 and dtypes != {np.dtype(np.float64)}:
-        raise TypeError(
-            f"gradient checking needs float64 {name}, got {dtypes.pop()}: in float32 the loss is rounded "
-            "to about 1e-7 of its value, and (J+ - J-) / (2 eps) turns that rounding into an error far "
-            "larger than the gradient differences the check looks for. Cast with .astype(np.float64)."
-        )
+        raise TypeError(f"{name} must be a non-empty dict of float arrays, "
+                        f"got {type(params).__name__}")
+    for key in params:
+        if not isinstance(key, str):
+            raise TypeError(f"{name} keys must be strings like 'W1', got {key!r}")
+    return {key: _check_float_array(value, f"{name}[{key!r}]")
+            for key, value in params.items()}
 
 
-def _check_eps(eps):
-    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not 0 < eps < 1:
-        raise ValueError(f"eps must be a number in (0, 1), typically 1e-7 to 1e-5, got {eps!r}")
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
 
 
-def _call_loss(loss_fn, params):
-    loss = loss_fn(params)
-    if not np.ndim(loss) == 0 or not np.isfinite(loss):
-        raise ValueError(f"loss_fn must return a finite scalar, got {loss!r}")
-    return float(loss)
+def _check_callable(fn, name, signature):
+    if not callable(fn):
+        raise TypeError(f"{name} must be a callable {signature}, "
+                        f"got {type(fn).__name__}")
+
+
+def _check_returned_loss(loss, name):
+    value = np.asarray(loss)
+    if value.shape != () or value.dtype.kind not in "iuf" or not np.isfinite(value):
+        raise ValueError(f"{name} must return a finite scalar loss, got {loss!r}")
+    return float(value)

@@ -31,8 +31,10 @@ def gd_step(params, grads, lr):
     -------
     dict, same keys, shapes and dtypes as ``params``: ``params[k] - lr * grads[k]``.
     """
-    params, grads = _check_params_and_grads(params, grads)
-    lr = _check_lr(lr)
+    params = _check_params(params, "params")
+    grads = _check_params(grads, "grads")
+    _check_same_layout(params, grads, "grads")
+    lr = _check_number(lr, "lr", 0)  # a Python float keeps float32 arrays float32
     return {name: w - lr * grads[name] for name, w in params.items()}
 # --8<-- [end:step]
 
@@ -77,67 +79,37 @@ def run_gradient_descent(loss_and_grad, w0, lr, steps):
     path : ndarray, shape (steps + 1, d): ``w0`` and every iterate after it
     losses : ndarray, shape (steps + 1,): the loss at each point of the path
     """
-    _check_run_arguments(loss_and_grad, lr, steps)
+    _check_callable(loss_and_grad, "loss_and_grad", "w -> (loss, grad)")
+    _check_number(lr, "lr", 0)
+    _check_int(steps, "steps", 1)
     w = _check_vector(w0, "w0")
     path, losses = [w], []
     for _ in range(steps):
-        loss, grad = loss_and_grad(w)
+        loss, grad = _call_loss_and_grad(loss_and_grad, w)
         w = gd_step({"w": w}, {"w": grad}, lr)["w"]
         path.append(w)
         losses.append(loss)
-    losses.append(loss_and_grad(w)[0])
+    losses.append(_call_loss_and_grad(loss_and_grad, w)[0])
     return np.stack(path), np.array(losses)
 # --8<-- [end:run]
 
 
-def _check_float_array(x, name):
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{name} must be a float array (float32 or float64), got dtype {x.dtype}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} must be finite, got NaN or inf (did the run diverge?)")
-    return x
-
-
-def _check_params_and_grads(params, grads):
-    for name, d in (("params", params), ("grads", grads)):
-        if not isinstance(d, dict) or not d:
-            raise TypeError(f"{name} must be a non-empty dict of float arrays, got {type(d).__name__}")
-    if set(grads) != set(params):
-        raise ValueError(f"grads must have the same keys as params: {sorted(params)}, "
-                         f"got {sorted(grads)}")
-    params = {k: _check_float_array(v, f"params[{k!r}]") for k, v in params.items()}
-    grads = {k: _check_float_array(v, f"grads[{k!r}]") for k, v in grads.items()}
-    for k, w in params.items():
-        if grads[k].shape != w.shape:
-            raise ValueError(f"grads[{k!r}] has shape {grads[k].shape}, params[{k!r}] has {w.shape}")
-        if grads[k].dtype != w.dtype:
-            raise TypeError(f"grads[{k!r}] has dtype {grads[k].dtype}, params[{k!r}] has {w.dtype}")
-    return params, grads
-
-
-def _check_lr(lr):
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.integer, np.floating)):
-        raise TypeError(f"lr must be a number >= 0, got {type(lr).__name__}")
-    if not (np.isfinite(lr) and lr >= 0):
-        raise ValueError(f"lr must be a finite number >= 0, got {lr}")
-    return float(lr)  # a Python float keeps float32 arrays float32
-
-
-def _check_run_arguments(loss_and_grad, lr, steps):
-    if not callable(loss_and_grad):
-        raise TypeError("loss_and_grad must be a callable w -> (loss, grad), "
-                        f"got {type(loss_and_grad).__name__}")
-    _check_lr(lr)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-
-
 def _check_vector(w, name):
-    w = _check_float_array(w, name)
-    if w.ndim != 1 or w.size == 0:
-        raise ValueError(f"{name} must have shape (d,) with d >= 1, got {w.shape}")
-    return w
+    return _check_float_array(w, name, ndim=1)
+
+
+def _call_loss_and_grad(loss_and_grad, w):
+    result = loss_and_grad(w)
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise ValueError("loss_and_grad must return a pair (loss, grad), got "
+                         f"{result!r}")
+    try:
+        loss = _check_returned_loss(result[0], "loss_and_grad")
+    except ValueError as error:
+        raise ValueError(f"{error} (did the run diverge? try a smaller lr)") from None
+    grad = _check_float_array(result[1], "the grad returned by loss_and_grad",
+                              shape=w.shape)
+    return loss, grad.astype(w.dtype, copy=False)
 
 
 def _check_curvatures(curvatures, shape):
@@ -148,7 +120,85 @@ def _check_curvatures(curvatures, shape):
     if c is None or c.ndim != 1:
         raise TypeError(f"curvatures must be a sequence of positive numbers, got {curvatures!r}")
     if c.shape != shape:
-        raise ValueError(f"curvatures has {c.size} entries but w has shape {shape}")
+        raise ValueError("curvatures must have one entry per entry of w, shape "
+                         f"{shape}, got {c.size}")
     if not np.all(np.isfinite(c) & (c > 0)):
         raise ValueError(f"curvatures must be finite and > 0, got {curvatures}")
     return c
+
+
+def _check_float_array(x, name, ndim=None, shape=None):
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return x
+
+
+def _check_params(params, name):
+    if not isinstance(params, dict) or not params:
+        raise TypeError(f"{name} must be a non-empty dict of float arrays, "
+                        f"got {type(params).__name__}")
+    for key in params:
+        if not isinstance(key, str):
+            raise TypeError(f"{name} keys must be strings like 'W1', got {key!r}")
+    return {key: _check_float_array(value, f"{name}[{key!r}]")
+            for key, value in params.items()}
+
+
+def _check_same_layout(params, other, name, reference="params"):
+    if set(other) != set(params):
+        raise ValueError(f"{name} must have the same keys as {reference}: "
+                         f"{sorted(params)}, got {sorted(other)}")
+    for key, p in params.items():
+        if other[key].shape != p.shape or other[key].dtype != p.dtype:
+            raise ValueError(f"{name}[{key!r}] must have shape {p.shape} and dtype "
+                             f"{p.dtype} like {reference}, got {other[key].shape} "
+                             f"{other[key].dtype}")
+
+
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
+
+
+def _check_int(value, name, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {low}, "
+                        f"got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
+    return int(value)
+
+
+def _check_callable(fn, name, signature):
+    if not callable(fn):
+        raise TypeError(f"{name} must be a callable {signature}, "
+                        f"got {type(fn).__name__}")
+
+
+def _check_returned_loss(loss, name):
+    value = np.asarray(loss)
+    if value.shape != () or value.dtype.kind not in "iuf" or not np.isfinite(value):
+        raise ValueError(f"{name} must return a finite scalar loss, got {loss!r}")
+    return float(value)

@@ -76,7 +76,7 @@ def random_normal(shape, rng, scale=0.01, dtype=np.float64):
     shape = _check_shape(shape)
     _check_rng(rng)
     dtype = _check_dtype(dtype)
-    _check_positive(scale, "scale")
+    _check_number(scale, "scale", 0, low_open=True)
     return rng.standard_normal(shape, dtype=dtype) * dtype.type(scale)
 # --8<-- [end:simple]
 
@@ -208,7 +208,7 @@ def init_params(layer_sizes, method, rng, *, scale=0.01, dtype=np.float64):
     init = _check_method(method)
     _check_rng(rng)
     dtype = _check_dtype(dtype)
-    _check_positive(scale, "scale")
+    _check_number(scale, "scale", 0, low_open=True)
     params = {}
     for layer in range(1, len(sizes)):
         shape = (sizes[layer], sizes[layer - 1])  # (n_out, n_in)
@@ -262,25 +262,35 @@ def _check_method(method):
     return INITIALIZERS[name]
 
 
-def _check_dtype(dtype):
-    try:
-        dtype = np.dtype(dtype)
-    except TypeError as error:
-        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from error
-    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise TypeError(f"dtype must be float32 or float64, got {dtype}")
-    return dtype
-
-
-def _check_positive(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive number, got {type(value).__name__}")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
 
 
 def _check_rng(rng):
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
-        )
+        raise TypeError("rng must be a numpy.random.Generator "
+                        f"(np.random.default_rng(seed)), got {type(rng).__name__}")
+
+
+def _check_dtype(dtype):
+    try:
+        checked = None if dtype is None else np.dtype(dtype)
+    except TypeError:
+        checked = None
+    # (not "checked in (...)": np.dtype(None) is float64, so None == float64 is True)
+    if checked is None or checked.name not in ("float32", "float64"):
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}")
+    return checked

@@ -12,8 +12,6 @@ biases too unless they are put in a parameter group without it.
 Reference: Krogh and Hertz, "A Simple Weight Decay Can Improve Generalization", NIPS 1991.
 """
 
-import numbers
-
 import numpy as np
 
 
@@ -38,8 +36,8 @@ def l2_cost(params, lambd, m):
         Add it to the data cost (e.g. the cross-entropy averaged over ``m`` examples).
     """
     weights = _weights(_check_params(params, "params"))
-    lambd = _check_lambd(lambd)
-    m = _check_m(m)
+    lambd = _check_number(lambd, "lambd", 0)
+    m = _check_int(m, "m", 1)
     dtype = np.result_type(*weights.values())
     squares = sum(np.sum(np.square(W), dtype=dtype) for W in weights.values())
     return dtype.type(lambd / (2 * m)) * squares
@@ -70,9 +68,9 @@ def l2_grads(params, grads, lambd, m):
     """
     params = _check_params(params, "params")
     grads = _check_params(grads, "grads")
-    _check_same_layout(params, grads)
-    lambd = _check_lambd(lambd)
-    m = _check_m(m)
+    _check_same_layout(params, grads, "grads")
+    lambd = _check_number(lambd, "lambd", 0)
+    m = _check_int(m, "m", 1)
     out = {}
     for key, g in grads.items():
         if key.startswith("W"):
@@ -91,45 +89,65 @@ def _weights(params):
     return weights
 
 
+def _check_float_array(x, name, ndim=None, shape=None):
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return x
+
+
 def _check_params(params, name):
-    if not isinstance(params, dict):
-        raise TypeError(f"{name} must be a dict of arrays like {{'W1': ..., 'b1': ...}}, "
+    if not isinstance(params, dict) or not params:
+        raise TypeError(f"{name} must be a non-empty dict of float arrays, "
                         f"got {type(params).__name__}")
-    checked = {}
-    for key, value in params.items():
+    for key in params:
         if not isinstance(key, str):
             raise TypeError(f"{name} keys must be strings like 'W1', got {key!r}")
-        value = np.asarray(value)
-        if not np.issubdtype(value.dtype, np.floating):
-            raise TypeError(f"{name}[{key!r}] must be a float array (float32 or float64), "
-                            f"got dtype {value.dtype}")
-        if not np.all(np.isfinite(value)):
-            raise ValueError(f"{name}[{key!r}] must be finite, got NaN or inf")
-        checked[key] = value
-    return checked
+    return {key: _check_float_array(value, f"{name}[{key!r}]")
+            for key, value in params.items()}
 
 
-def _check_same_layout(params, grads):
-    if set(params) != set(grads):
-        raise ValueError(f"grads must have the same keys as params: params has {sorted(params)}, "
-                         f"grads has {sorted(grads)}")
-    for key in params:
-        if params[key].shape != grads[key].shape:
-            raise ValueError(f"grads[{key!r}] has shape {grads[key].shape}, params[{key!r}] has "
-                             f"shape {params[key].shape}: they must match")
+def _check_same_layout(params, other, name, reference="params"):
+    if set(other) != set(params):
+        raise ValueError(f"{name} must have the same keys as {reference}: "
+                         f"{sorted(params)}, got {sorted(other)}")
+    for key, p in params.items():
+        if other[key].shape != p.shape or other[key].dtype != p.dtype:
+            raise ValueError(f"{name}[{key!r}] must have shape {p.shape} and dtype "
+                             f"{p.dtype} like {reference}, got {other[key].shape} "
+                             f"{other[key].dtype}")
 
 
-def _check_lambd(lambd):
-    if isinstance(lambd, bool) or not isinstance(lambd, numbers.Real):
-        raise TypeError(f"lambd must be a number >= 0, got {type(lambd).__name__}")
-    if not (np.isfinite(lambd) and lambd >= 0):
-        raise ValueError(f"lambd must be a finite number >= 0, got {lambd}")
-    return float(lambd)
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
 
 
-def _check_m(m):
-    if isinstance(m, bool) or not isinstance(m, numbers.Integral):
-        raise TypeError(f"m must be a positive int (the number of examples), got {type(m).__name__}")
-    if m < 1:
-        raise ValueError(f"m must be a positive int (the number of examples), got {m}")
-    return int(m)
+def _check_int(value, name, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {low}, "
+                        f"got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
+    return int(value)

@@ -25,7 +25,7 @@ def lr_range_test(params, loss_and_grads, batches, *, lr_min=1e-7, lr_max=10.0, 
     At step ``i`` the loss and gradients are computed on the next batch at the current (copied) weights,
     then one SGD step with ``lrs[i]`` is taken, as in fastai: ``losses[i]`` is the loss *before* the step
     with ``lrs[i]``. The run stops early when the smoothed loss exceeds ``diverge_factor`` times the best
-    smoothed loss so far, or when the loss is not finite.
+    smoothed loss so far, or when the loss or a gradient is not finite.
 
     Parameters
     ----------
@@ -49,8 +49,9 @@ def lr_range_test(params, loss_and_grads, batches, *, lr_min=1e-7, lr_max=10.0, 
         "raw_losses" : ndarray (steps run,), the loss of each batch
         "stopped_early" : bool, True if the loss diverged before ``num_steps``
     """
-    work = _check_params(params)  # copies: the caller's arrays are never written to
+    work = {k: p.copy() for k, p in _check_params(params, "params").items()}  # a copy
     _check_range_arguments(loss_and_grads, lr_min, lr_max, num_steps, smoothing, diverge_factor)
+    _check_iterable(batches, "batches")
     schedule = lr_min * (lr_max / lr_min) ** (np.arange(num_steps) / (num_steps - 1))
     batch_stream = itertools.cycle(batches)  # cycle() keeps the first pass, so generators work too
 
@@ -61,8 +62,7 @@ def lr_range_test(params, loss_and_grads, batches, *, lr_min=1e-7, lr_max=10.0, 
             batch = next(batch_stream)
         except StopIteration:
             raise ValueError("batches must yield at least one batch") from None
-        loss, grads = loss_and_grads(work, batch)
-        loss = _check_loss(loss)
+        loss, grads = _check_returned_pair(loss_and_grads(work, batch))
         if not math.isfinite(loss):
             stopped_early = True
             break
@@ -75,7 +75,10 @@ def lr_range_test(params, loss_and_grads, batches, *, lr_min=1e-7, lr_max=10.0, 
             stopped_early = True
             break
         best = min(best, smoothed)
-        grads = _check_grads(grads, work)
+        grads = _check_returned_grads(grads, work)
+        if not all(np.all(np.isfinite(g)) for g in grads.values()):
+            stopped_early = True  # a gradient overflowed: the run diverged
+            break
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run may overflow: it stops next
             work = {k: v - v.dtype.type(lr) * np.asarray(grads[k], dtype=v.dtype) for k, v in work.items()}
     return {"lrs": np.array(lrs), "losses": np.array(losses), "raw_losses": np.array(raw_losses),
@@ -103,68 +106,139 @@ def suggest_lr(result, *, method="minimum", divisor=10.0):
     -------
     float, the suggested learning rate
     """
-    if not isinstance(result, dict) or not {"lrs", "losses"} <= result.keys():
-        raise TypeError("result must be the dict returned by lr_range_test")
-    lrs, losses = np.asarray(result["lrs"], dtype=float), np.asarray(result["losses"], dtype=float)
-    if lrs.ndim != 1 or lrs.shape != losses.shape or lrs.size < 3:
-        raise ValueError(f"result needs at least 3 (lr, loss) pairs of equal length, got {lrs.size}")
-    if isinstance(divisor, bool) or not isinstance(divisor, (int, float, np.integer, np.floating)):
-        raise TypeError(f"divisor must be a number >= 1, got {type(divisor).__name__}")
-    if not 1.0 <= divisor < math.inf:
-        raise ValueError(f"divisor must be a finite number >= 1, got {divisor}")
+    lrs, losses = _check_result(result)
+    _check_choice(method, "method", ("minimum", "steepest"))
+    divisor = _check_number(divisor, "divisor", 1)
     if method == "minimum":
         return float(lrs[np.argmin(losses)] / divisor)
-    if method == "steepest":
-        slopes = np.gradient(losses, np.log(lrs))
-        return float(lrs[np.argmin(slopes)])
-    raise ValueError(f"method must be 'minimum' or 'steepest', got {method!r}")
+    slopes = np.gradient(losses, np.log(lrs))  # method == "steepest"
+    return float(lrs[np.argmin(slopes)])
 # --8<-- [end:suggest]
 
 
-def _check_params(params):
-    if not isinstance(params, dict) or not params:
-        raise TypeError(f"params must be a non-empty dict of float arrays, got {type(params).__name__}")
-    copies = {}
-    for key, value in params.items():
-        value = np.asarray(value)
-        if not np.issubdtype(value.dtype, np.floating):
-            raise TypeError(f"params[{key!r}] must be a float array, got dtype {value.dtype}")
-        if not np.all(np.isfinite(value)):
-            raise ValueError(f"params[{key!r}] must be finite, got NaN or inf")
-        copies[key] = value.copy()
-    return copies
+def _check_range_arguments(loss_and_grads, lr_min, lr_max, num_steps, smoothing,
+                           diverge_factor):
+    _check_callable(loss_and_grads, "loss_and_grads",
+                    "(params, batch) -> (loss, grads)")
+    _check_number(lr_min, "lr_min", 0, low_open=True)
+    _check_number(lr_max, "lr_max", 0, low_open=True)
+    if not lr_min < lr_max:
+        raise ValueError(f"need 0 < lr_min < lr_max, got lr_min={lr_min}, "
+                         f"lr_max={lr_max}")
+    _check_int(num_steps, "num_steps", 2)
+    _check_number(smoothing, "smoothing", 0, 1, high_open=True)
+    _check_number(diverge_factor, "diverge_factor", 1, low_open=True)
 
 
-def _check_range_arguments(loss_and_grads, lr_min, lr_max, num_steps, smoothing, diverge_factor):
-    if not callable(loss_and_grads):
-        raise TypeError("loss_and_grads must be a callable (params, batch) -> (loss, grads)")
-    for name, value in (("lr_min", lr_min), ("lr_max", lr_max), ("smoothing", smoothing),
-                        ("diverge_factor", diverge_factor)):
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not (0 < lr_min < lr_max < math.inf):
-        raise ValueError(f"need 0 < lr_min < lr_max < inf, got lr_min={lr_min}, lr_max={lr_max}")
-    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)):
-        raise TypeError(f"num_steps must be an integer >= 2, got {type(num_steps).__name__}")
-    if num_steps < 2:
-        raise ValueError(f"num_steps must be >= 2, got {num_steps}")
-    if not 0 <= smoothing < 1:
-        raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
-    if not 1 < diverge_factor < math.inf:
-        raise ValueError(f"diverge_factor must be a finite number > 1, got {diverge_factor}")
+def _check_iterable(batches, name):
+    try:
+        iter(batches)
+    except TypeError:
+        raise TypeError(f"{name} must be an iterable of batches, "
+                        f"got {type(batches).__name__}") from None
 
 
-def _check_loss(loss):
+def _check_returned_pair(result):
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise ValueError("loss_and_grads must return a pair (loss, grads), got "
+                         f"{result!r}")
+    loss, grads = result
     value = np.asarray(loss)
     if value.size != 1 or value.dtype.kind not in "fiu":
-        raise TypeError(f"loss_and_grads must return a real scalar loss, got {loss!r}")
-    return float(value.reshape(()))
+        raise ValueError(f"loss_and_grads must return a real scalar loss, got {loss!r}")
+    return float(value.reshape(())), grads
 
 
-def _check_grads(grads, params):
+def _check_returned_grads(grads, params):
     if not isinstance(grads, dict) or grads.keys() != params.keys():
-        raise ValueError(f"grads must be a dict with the same keys as params {sorted(params)}")
+        raise ValueError("loss_and_grads must return grads with the same keys as "
+                         f"params {sorted(params)}, got {grads!r:.80}")
+    out = {}
     for key, g in grads.items():
-        if np.shape(g) != params[key].shape:
-            raise ValueError(f"grads[{key!r}] has shape {np.shape(g)}, params has {params[key].shape}")
-    return grads
+        g = np.asarray(g)
+        if g.dtype not in (np.float32, np.float64) or g.shape != params[key].shape:
+            raise ValueError(f"loss_and_grads must return grads[{key!r}] as a float "
+                             "array "
+                             f"of shape {params[key].shape}, got {g.dtype} {g.shape}")
+        out[key] = g
+    return out
+
+
+def _check_result(result):
+    if not isinstance(result, dict) or not {"lrs", "losses"} <= result.keys():
+        raise TypeError("result must be the dict returned by lr_range_test")
+    lrs = _check_float_array(result["lrs"], "result['lrs']", ndim=1)
+    losses = _check_float_array(result["losses"], "result['losses']", shape=lrs.shape)
+    if lrs.size < 3:
+        raise ValueError(f"result needs at least 3 (lr, loss) pairs, got {lrs.size}")
+    if not (lrs[0] > 0 and np.all(np.diff(lrs) > 0)):
+        raise ValueError("result['lrs'] must be positive and increasing, as "
+                         "lr_range_test returns them")
+    return lrs, losses
+
+
+def _check_float_array(x, name, ndim=None, shape=None):
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return x
+
+
+def _check_params(params, name):
+    if not isinstance(params, dict) or not params:
+        raise TypeError(f"{name} must be a non-empty dict of float arrays, "
+                        f"got {type(params).__name__}")
+    for key in params:
+        if not isinstance(key, str):
+            raise TypeError(f"{name} keys must be strings like 'W1', got {key!r}")
+    return {key: _check_float_array(value, f"{name}[{key!r}]")
+            for key, value in params.items()}
+
+
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
+
+
+def _check_int(value, name, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {low}, "
+                        f"got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
+    return int(value)
+
+
+def _check_choice(value, name, choices):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {choices}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def _check_callable(fn, name, signature):
+    if not callable(fn):
+        raise TypeError(f"{name} must be a callable {signature}, "
+                        f"got {type(fn).__name__}")

@@ -64,7 +64,7 @@ def iterate_minibatches(X, y, batch_size, rng, drop_last=False):
     generator of (X_batch, y_batch) tuples
     """
     X, y = _check_examples(X, y)
-    _check_batch_size(batch_size)
+    _check_int(batch_size, "batch_size", 1)
     _check_rng(rng)
     # One permutation indexes both arrays: X[i] and y[i] stay together.
     permutation = rng.permutation(X.shape[0])
@@ -93,14 +93,9 @@ def iterations_per_epoch(n_examples, batch_size, drop_last=False):
     -------
     int : ``ceil(n_examples / batch_size)``, or ``floor`` when the last partial batch is dropped
     """
-    if isinstance(n_examples, bool) or not isinstance(n_examples, (int, np.integer)):
-        raise TypeError(f"n_examples must be an int >= 1, got {type(n_examples).__name__}")
-    if n_examples < 1:
-        raise ValueError(f"n_examples must be >= 1, got {n_examples}")
-    _check_batch_size(batch_size)
-    if not isinstance(drop_last, (bool, np.bool_)):
-        raise TypeError(f"drop_last must be a bool, got {type(drop_last).__name__}")
-    if drop_last:
+    _check_int(n_examples, "n_examples", 1)
+    _check_int(batch_size, "batch_size", 1)
+    if _check_bool(drop_last, "drop_last"):
         return int(n_examples // batch_size)
     return math.ceil(n_examples / batch_size)
 # --8<-- [end:iterations]
@@ -112,21 +107,29 @@ def _check_examples(X, y):
         raise ValueError(f"X and y must be at least 1-D with examples along axis 0, got shapes "
                          f"{X.shape} and {y.shape}")
     if X.shape[0] != y.shape[0]:
-        raise ValueError(f"X and y must have the same number of examples, got {X.shape[0]} and {y.shape[0]}")
+        raise ValueError(f"X and y must have the same number of examples, "
+                         f"got {X.shape[0]} and {y.shape[0]}")
     if X.shape[0] < 1:
         raise ValueError("X must hold at least one example, got 0")
     return X, y
 
 
-def _check_batch_size(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise TypeError(f"batch_size must be an int >= 1, got {type(batch_size).__name__}")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+def _check_int(value, name, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {low}, "
+                        f"got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
+    return int(value)
+
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
 
 
 def _check_rng(rng):
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}"
-        )
+        raise TypeError("rng must be a numpy.random.Generator "
+                        f"(np.random.default_rng(seed)), got {type(rng).__name__}")

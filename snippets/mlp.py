@@ -48,11 +48,11 @@ def mlp_forward(params, X, *, output="softmax", keep_prob=1.0, rng=None, trainin
     ValueError, TypeError
         For bad keys, shapes, dtypes, non-finite values, ``output``, ``keep_prob`` or ``rng``.
     """
-    n_layers = _check_params(params)
+    params, n_layers = _check_layers(params)
     X = _check_input(X, params)
     _check_output(output)
-    _check_keep_prob(keep_prob)
-    use_dropout = training and keep_prob < 1.0
+    _check_number(keep_prob, "keep_prob", 0, 1, low_open=True)
+    use_dropout = _check_bool(training, "training") and keep_prob < 1.0
     if use_dropout:
         _check_rng(rng)
     dtype = X.dtype
@@ -138,9 +138,9 @@ def mlp_backward(params, cache, Y, *, output="softmax"):
     ValueError, TypeError
         For an incomplete cache, a cache from another network or output, or bad targets.
     """
-    n_layers = _check_params(params)
+    params, n_layers = _check_layers(params)
     _check_output(output)
-    _check_cache(cache, params, n_layers, output)
+    _check_mlp_cache(cache, params, n_layers, output)
     out = cache[f"A{n_layers}"]
     Y = _check_targets(Y, out, output)
     n = out.shape[0]
@@ -203,102 +203,165 @@ def _sigmoid(Z):
 
 
 def _check_output(output):
-    if output not in ("softmax", "sigmoid"):
-        raise ValueError(f'output must be "softmax" or "sigmoid", got {output!r}')
+    _check_choice(output, "output", ("softmax", "sigmoid"))
 
 
-def _check_keep_prob(keep_prob):
-    if isinstance(keep_prob, bool) or not isinstance(keep_prob, (int, float, np.floating, np.integer)):
-        raise TypeError(f"keep_prob must be a number in (0, 1], got {type(keep_prob).__name__}")
-    if not 0.0 < float(keep_prob) <= 1.0:  # also rejects NaN
-        raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob}")
-
-
-def _check_rng(rng):
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "rng must be a numpy.random.Generator (np.random.default_rng(seed)) when training with "
-            f"keep_prob < 1, got {type(rng).__name__}"
-        )
-
-
-def _check_float_array(x, name, ndim):
-    x = np.asarray(x)
-    if x.dtype not in (np.float32, np.float64):
-        raise TypeError(f"{name} must be a float32 or float64 array, got dtype {x.dtype}")
-    if x.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimensions, got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} must be finite, got NaN or inf")
-    return x
-
-
-def _check_params(params):
+def _check_layers(params):
     """Check keys W1, b1, ..., WL, bL, shapes that chain, one float dtype; return L."""
-    if not isinstance(params, dict) or not params:
-        raise TypeError(f"params must be a non-empty dict {{'W1', 'b1', ...}}, got {type(params).__name__}")
+    params = _check_params(params, "params")
     n_layers = len(params) // 2
     expected = {f"{kind}{layer}" for layer in range(1, n_layers + 1) for kind in "Wb"}
     if len(params) % 2 or set(params) != expected:
         raise ValueError(f"params keys must be W1, b1, ..., WL, bL, got {sorted(params)}")
-    dtype = None
+    dtype = params["W1"].dtype
     for layer in range(1, n_layers + 1):
-        W = _check_float_array(params[f"W{layer}"], f"params['W{layer}']", 2)
-        b = _check_float_array(params[f"b{layer}"], f"params['b{layer}']", 1)
+        W = _check_float_array(params[f"W{layer}"], f"params['W{layer}']", ndim=2)
+        b = _check_float_array(params[f"b{layer}"], f"params['b{layer}']", ndim=1)
         if b.shape != (W.shape[0],):
             raise ValueError(f"params['b{layer}'] must have shape ({W.shape[0]},) to match "
                              f"params['W{layer}'] of shape {W.shape}, got {b.shape}")
         if layer > 1 and W.shape[1] != params[f"W{layer - 1}"].shape[0]:
-            raise ValueError(f"params['W{layer}'] has shape {W.shape}: its n_in must equal the "
-                             f"{params[f'W{layer - 1}'].shape[0]} outputs of layer {layer - 1}")
+            raise ValueError(f"params['W{layer}'] has shape {W.shape}: its n_in must "
+                             "equal "
+                             f"the {params[f'W{layer - 1}'].shape[0]} outputs of layer "
+                             f"{layer - 1}")
         for arr, name in ((W, f"W{layer}"), (b, f"b{layer}")):
-            dtype = arr.dtype if dtype is None else dtype
             if arr.dtype != dtype:
-                raise TypeError(f"all params must share one dtype, got {dtype} and {arr.dtype} ({name})")
-    return n_layers
+                raise TypeError(f"all params must share one dtype, got {dtype} and "
+                                f"{arr.dtype} ({name})")
+    return params, n_layers
 
 
 def _check_input(X, params):
-    X = _check_float_array(X, "X", 2)
+    X = _check_float_array(X, "X", ndim=2)
     W1 = params["W1"]
     if X.shape[1] != W1.shape[1]:
-        raise ValueError(f"X has {X.shape[1]} features but params['W1'] of shape {W1.shape} "
-                         f"expects {W1.shape[1]}")
+        raise ValueError(f"X must have {W1.shape[1]} features (columns), as "
+                         f"params['W1'] of shape {W1.shape} expects, got {X.shape[1]}")
     if X.dtype != W1.dtype:
-        raise TypeError(f"X dtype {X.dtype} differs from the params dtype {W1.dtype}: cast one of them")
+        raise TypeError(f"X must have the dtype of the params, {W1.dtype}, got "
+                        f"{X.dtype}: cast one of them")
     return X
 
 
 def _check_probabilities(out, name):
-    out = _check_float_array(out, name, 2)
+    out = _check_float_array(out, name, ndim=2)
     if np.any(out < 0) or np.any(out > 1):
         raise ValueError(f"{name} must hold probabilities in [0, 1]")
     return out
 
 
 def _check_targets(Y, out, output):
-    Y = _check_float_array(Y, "Y", 2)
+    Y = _check_float_array(Y, "Y", ndim=2)
     if Y.shape != out.shape:
-        raise ValueError(f"Y shape {Y.shape} does not match the output shape {out.shape}")
+        raise ValueError(f"Y must have the shape of the output, {out.shape}, got "
+                         f"{Y.shape}")
     if np.any(Y < 0) or np.any(Y > 1):
-        raise ValueError("Y must hold targets in [0, 1] (one-hot rows for softmax, 0/1 labels for sigmoid)")
+        raise ValueError("Y must hold targets in [0, 1] (one-hot rows for softmax, 0/1 "
+                         "labels for sigmoid)")
     if output == "softmax" and not np.allclose(Y.sum(axis=1), 1.0, atol=1e-5):
-        raise ValueError('Y rows must sum to 1 for output="softmax" (one-hot); use output="sigmoid" '
-                         "for multi-label targets")
+        raise ValueError('Y rows must sum to 1 for output="softmax" (one-hot); use '
+                         'output="sigmoid" for multi-label targets')
     return Y.astype(out.dtype, copy=False)
 
 
-def _check_cache(cache, params, n_layers, output):
+def _check_mlp_cache(cache, params, n_layers, output):
     if not isinstance(cache, dict):
-        raise TypeError(f"cache must be the dict returned by mlp_forward, got {type(cache).__name__}")
+        raise TypeError(f"cache must be the dict returned by mlp_forward, "
+                        f"got {type(cache).__name__}")
     needed = [f"A{layer}" for layer in range(n_layers + 1)]
     needed += [f"Z{layer}" for layer in range(1, n_layers + 1)]
     needed += [f"D{layer}" for layer in range(1, n_layers)] + ["output", "keep_prob"]
     missing = [key for key in needed if key not in cache]
     if missing or f"Z{n_layers + 1}" in cache:
-        raise ValueError(f"cache does not come from mlp_forward with these params (missing {missing})")
+        raise ValueError(f"cache does not come from mlp_forward with these params "
+                         f"(missing {missing}): it must be the cache of that forward "
+                         "pass")
     if cache["output"] != output:
-        raise ValueError(f'cache was computed with output="{cache["output"]}", backward got "{output}"')
-    for layer in range(1, n_layers + 1):
-        if cache[f"Z{layer}"].shape[1] != params[f"W{layer}"].shape[0]:
-            raise ValueError(f"cache['Z{layer}'] does not match params['W{layer}']: other network?")
+        raise ValueError(f'cache was computed with output="{cache["output"]}", '
+                         'backward got '
+                         f'"{output}"')
+    _check_number(cache["keep_prob"], "cache['keep_prob']", 0, 1, low_open=True)
+    n = _check_float_array(cache["A0"], "cache['A0']", ndim=2).shape[0]
+    for layer in range(n_layers + 1):
+        width = params[f"W{max(layer, 1)}"].shape[0 if layer else 1]
+        keys = [f"Z{layer}", f"A{layer}"] if layer else ["A0"]
+        if 0 < layer < n_layers and cache[f"D{layer}"] is not None:
+            keys.append(f"D{layer}")
+        for key in keys:
+            if key.startswith("D"):
+                value = cache[key]
+                if not isinstance(value, np.ndarray) or value.dtype != bool:
+                    raise ValueError(f"cache[{key!r}] must be a bool dropout mask or "
+                                     f"None, got {type(value).__name__}")
+            else:
+                value = _check_float_array(cache[key], f"cache[{key!r}]")
+            if value.shape != (n, width):
+                raise ValueError(f"cache[{key!r}] does not match "
+                                 f"params['W{max(layer, 1)}']: "
+                                 f"it must have shape {(n, width)}, got {value.shape} "
+                                 "(another network?)")
+
+
+def _check_float_array(x, name, ndim=None, shape=None):
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return x
+
+
+def _check_params(params, name):
+    if not isinstance(params, dict) or not params:
+        raise TypeError(f"{name} must be a non-empty dict of float arrays, "
+                        f"got {type(params).__name__}")
+    for key in params:
+        if not isinstance(key, str):
+            raise TypeError(f"{name} keys must be strings like 'W1', got {key!r}")
+    return {key: _check_float_array(value, f"{name}[{key!r}]")
+            for key, value in params.items()}
+
+
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
+
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def _check_choice(value, name, choices):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {choices}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def _check_rng(rng):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy.random.Generator "
+                        f"(np.random.default_rng(seed)), got {type(rng).__name__}")

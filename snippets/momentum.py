@@ -71,8 +71,8 @@ def momentum_step(params, grads, state, *, lr, beta=0.9, form="pytorch", dampeni
     new_params : dict, same keys, shapes and dtypes as ``params``
     new_state : dict, the state to pass to the next call
     """
-    params, grads, velocity = _check_step_inputs(params, grads, state)
-    _check_hyperparameters(lr, beta, form, dampening, nesterov)
+    params, grads, velocity = _check_momentum_inputs(params, grads, state)
+    _check_momentum_hyperparameters(lr, beta, form, dampening, nesterov)
     # Python floats, unlike NumPy float64 scalars, leave float32 arrays float32.
     lr, beta, dampening = float(lr), float(beta), float(dampening)
     first_step = state["step"] == 0
@@ -109,16 +109,18 @@ def momentum_step_inplace(params, grads, state, *, lr, beta=0.9, form="pytorch",
     Parameters
     ----------
     params, grads, state, lr, beta, form, dampening, nesterov
-        As in :func:`momentum_step`; every array of ``params`` and of the velocity must be contiguous.
-        NaN or inf are not looked for (that would cost a pass over memory): check the loss instead.
+        As in :func:`momentum_step`; every array must be a writeable, C-contiguous
+        ndarray. Everything is checked before anything is written: on an error, nothing
+        has changed.
+        The finiteness check reads each array once (a dot product).
 
     Returns
     -------
     params : dict, the same dict, its arrays updated in place
     state : dict, the same dict, its velocity updated in place and ``step`` increased by one
     """
-    _check_inplace_inputs(params, grads, state)
-    _check_hyperparameters(lr, beta, form, dampening, nesterov)
+    _check_momentum_inplace(params, grads, state)
+    _check_momentum_hyperparameters(lr, beta, form, dampening, nesterov)
     first_step = state["step"] == 0
     for name, w in params.items():
         c = w.dtype.type  # scalars in the arrays' dtype: float32 stays float32
@@ -217,95 +219,160 @@ def tuned_momentum(c_min, c_max):
 
 
 def _check_curvature_range(c_min, c_max):
-    _check_number(c_min, "c_min")
-    _check_number(c_max, "c_max")
-    if c_min <= 0:
-        raise ValueError(f"c_min must be > 0, got {c_min}")
+    c_min = _check_number(c_min, "c_min", low=0, low_open=True)
+    c_max = _check_number(c_max, "c_max", low=0, low_open=True)
     if c_max < c_min:
-        raise ValueError(f"c_max must be >= c_min ({c_min}), got {c_max}")
-    return float(c_min), float(c_max)
+        raise ValueError(f"c_max must be >= c_min ({c_min:g}), got {c_max:g}")
+    return c_min, c_max
 
 
-def _check_inplace_inputs(params, grads, state):
+def _check_momentum_state(state):
     if not isinstance(state, dict) or set(state) != {"step", "velocity"}:
-        raise TypeError("state must be the dict returned by init_momentum_state or momentum_step")
-    for name, group in (("params", params), ("grads", grads), ("state['velocity']", state["velocity"])):
-        if not isinstance(group, dict) or not group:
-            raise TypeError(f"{name} must be a non-empty dict of float arrays, got {type(group).__name__}")
-        for key, value in group.items():
-            if not isinstance(value, np.ndarray) or not np.issubdtype(value.dtype, np.floating):
-                raise TypeError(f"{name}[{key!r}] must be a float ndarray, got {type(value).__name__}")
-            if not value.flags.c_contiguous or not value.flags.writeable:
-                raise ValueError(f"{name}[{key!r}] must be a writeable C-contiguous array to update in place")
-    _check_same_layout(params, grads, "grads")
-    _check_same_layout(params, state["velocity"], "state['velocity']")
-    step = state["step"]
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
-        raise ValueError(f"state['step'] must be an integer >= 0, got {step!r}")
+        raise TypeError("state must be the dict returned by init_momentum_state or "
+                        "momentum_step")
+    _check_int(state["step"], "state['step']", 0)
 
 
-def _check_params(params, name):
-    if not isinstance(params, dict) or not params:
-        raise TypeError(f"{name} must be a non-empty dict of float arrays, got {type(params).__name__}")
-    checked = {}
-    for key, value in params.items():
-        value = np.asarray(value)
-        if not np.issubdtype(value.dtype, np.floating):
-            raise TypeError(f"{name}[{key!r}] must be a float array (float32 or float64), "
-                            f"got dtype {value.dtype}")
-        if not np.all(np.isfinite(value)):
-            raise ValueError(f"{name}[{key!r}] must be finite, got NaN or inf")
-        checked[key] = value
-    return checked
-
-
-def _check_same_layout(reference, other, name):
-    if set(other) != set(reference):
-        raise ValueError(f"{name} must have the same keys as params: {sorted(reference)}, "
-                         f"got {sorted(other)}")
-    for key, p in reference.items():
-        if other[key].shape != p.shape:
-            raise ValueError(f"{name}[{key!r}] has shape {other[key].shape}, params[{key!r}] has {p.shape}")
-        if other[key].dtype != p.dtype:
-            raise TypeError(f"{name}[{key!r}] has dtype {other[key].dtype}, params[{key!r}] has {p.dtype}")
-
-
-def _check_step_inputs(params, grads, state):
+def _check_momentum_inputs(params, grads, state):
     params = _check_params(params, "params")
     grads = _check_params(grads, "grads")
     _check_same_layout(params, grads, "grads")
-    if not isinstance(state, dict) or set(state) != {"step", "velocity"}:
-        raise TypeError("state must be the dict returned by init_momentum_state or momentum_step")
-    step = state["step"]
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
-        raise ValueError(f"state['step'] must be an integer >= 0, got {step!r}")
+    _check_momentum_state(state)
     velocity = _check_params(state["velocity"], "state['velocity']")
     _check_same_layout(params, velocity, "state['velocity']")
     return params, grads, velocity
 
 
-def _check_number(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
+def _check_momentum_inplace(params, grads, state):
+    _check_momentum_state(state)
+    groups = {"params": params, "grads": grads, "state['velocity']": state["velocity"]}
+    for name, group in groups.items():
+        _check_inplace_arrays(group, name)
+        if name != "params":
+            _check_same_layout(params, group, name)
+    for name, group in groups.items():
+        for key, value in group.items():
+            _check_all_finite(value, f"{name}[{key!r}]")
 
 
-def _check_hyperparameters(lr, beta, form, dampening, nesterov):
-    _check_number(lr, "lr")
-    if lr < 0:
-        raise ValueError(f"lr must be >= 0, got {lr}")
-    _check_number(beta, "beta")
-    if not 0.0 <= beta < 1.0:
-        raise ValueError(f"beta must be in [0, 1), got {beta}")
-    if form not in FORMS:
-        raise ValueError(f"form must be one of {FORMS}, got {form!r}")
-    _check_number(dampening, "dampening")
-    if not 0.0 <= dampening <= 1.0:
-        raise ValueError(f"dampening must be in [0, 1], got {dampening}")
-    if not isinstance(nesterov, (bool, np.bool_)):
-        raise TypeError(f"nesterov must be True or False, got {type(nesterov).__name__}")
+def _check_momentum_hyperparameters(lr, beta, form, dampening, nesterov):
+    _check_number(lr, "lr", 0)
+    _check_number(beta, "beta", 0, 1, high_open=True)
+    _check_choice(form, "form", FORMS)
+    _check_number(dampening, "dampening", 0, 1)
+    _check_bool(nesterov, "nesterov")
     if form == "ema" and (dampening != 0 or nesterov):
-        raise ValueError("dampening and nesterov apply to form='pytorch' only; the EMA form has neither")
+        raise ValueError("dampening and nesterov apply to form='pytorch' only (the EMA "
+                         f"form has neither), got dampening={dampening}, "
+                         f"nesterov={nesterov}")
     if nesterov and (beta == 0 or dampening != 0):
-        raise ValueError("nesterov needs beta > 0 and dampening = 0 (as in torch.optim.SGD)")
+        raise ValueError("nesterov needs beta > 0 and dampening = 0 (as in "
+                         "torch.optim.SGD),"
+                         f" got beta={beta}, dampening={dampening}")
+
+
+def _check_float_array(x, name, ndim=None, shape=None):
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return x
+
+
+def _check_params(params, name):
+    if not isinstance(params, dict) or not params:
+        raise TypeError(f"{name} must be a non-empty dict of float arrays, "
+                        f"got {type(params).__name__}")
+    for key in params:
+        if not isinstance(key, str):
+            raise TypeError(f"{name} keys must be strings like 'W1', got {key!r}")
+    return {key: _check_float_array(value, f"{name}[{key!r}]")
+            for key, value in params.items()}
+
+
+def _check_same_layout(params, other, name, reference="params"):
+    if set(other) != set(params):
+        raise ValueError(f"{name} must have the same keys as {reference}: "
+                         f"{sorted(params)}, got {sorted(other)}")
+    for key, p in params.items():
+        if other[key].shape != p.shape or other[key].dtype != p.dtype:
+            raise ValueError(f"{name}[{key!r}] must have shape {p.shape} and dtype "
+                             f"{p.dtype} like {reference}, got {other[key].shape} "
+                             f"{other[key].dtype}")
+
+
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
+
+
+def _check_int(value, name, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {low}, "
+                        f"got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
+    return int(value)
+
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def _check_choice(value, name, choices):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {choices}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def _check_all_finite(x, name):
+    # One read of x: x @ x is finite exactly when every entry is (unless it overflowed,
+    # which the exact second test settles).
+    flat = x.reshape(-1)
+    with np.errstate(over="ignore"):  # squares are >= 0: no inf - inf, no "invalid"
+        square = flat @ flat
+    if not np.isfinite(square) and not np.all(np.isfinite(flat)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+
+
+def _check_inplace_arrays(group, name):
+    if not isinstance(group, dict) or not group:
+        raise TypeError(f"{name} must be a non-empty dict of float arrays, "
+                        f"got {type(group).__name__}")
+    for key, value in group.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{name} keys must be strings like 'W1', got {key!r}")
+        floats = (np.float32, np.float64)
+        if not isinstance(value, np.ndarray) or value.dtype not in floats:
+            raise TypeError(f"{name}[{key!r}] must be a float ndarray, "
+                            f"got {type(value).__name__}")
+        if not value.flags.c_contiguous or not value.flags.writeable:
+            raise ValueError(f"{name}[{key!r}] must be a writeable C-contiguous array "
+                             "to update in place")
+        if value.size == 0:
+            raise ValueError(f"{name}[{key!r}] must not be empty, "
+                             f"got shape {value.shape}")

@@ -159,13 +159,8 @@ def multilabel_predict(logits, threshold=0.5):
     probabilities : ndarray, shape (N, K), dtype of ``logits``; rows need not sum to 1
     predicted : ndarray of bool, shape (N, K)
     """
-    z = _check_float_array(logits, "logits")
-    if z.ndim != 2:
-        raise ValueError(f"logits must be 2-D with shape (N, K), got shape {z.shape}")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)):
-        raise TypeError(f"threshold must be a number in (0, 1), got {type(threshold).__name__}")
-    if not 0.0 < float(threshold) < 1.0:
-        raise ValueError(f"threshold must be in (0, 1), got {threshold}")
+    z = _check_float_array(logits, "logits", ndim=2)
+    _check_number(threshold, "threshold", 0, 1, low_open=True, high_open=True)
     probabilities = _sigmoid(z)
     return probabilities, probabilities >= threshold
 # --8<-- [end:multilabel]
@@ -192,26 +187,15 @@ def _count(n, reduction, dtype):
 
 
 def _check_reduction(reduction):
-    if reduction not in ("mean", "sum"):
-        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
-
-
-def _check_float_array(x, name):
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{name} must be a float array (float32 or float64), got dtype {x.dtype}")
-    if x.size == 0:
-        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} must be finite, got NaN or inf")
-    return x
+    _check_choice(reduction, "reduction", ("mean", "sum"))
 
 
 def _check_pair(a, b, name_a, name_b):
     a = _check_float_array(a, name_a)
     b = _check_float_array(b, name_b)
     if a.shape != b.shape:
-        raise ValueError(f"{name_b} shape {b.shape} does not match {name_a} shape {a.shape}")
+        raise ValueError(f"{name_b} must have the shape of {name_a}, {a.shape}, "
+                         f"got {b.shape}")
     return a, b.astype(a.dtype, copy=False)
 
 
@@ -221,9 +205,7 @@ def _check_unit_interval(y, name):
 
 
 def _check_logits_and_labels(logits, labels):
-    z = _check_float_array(logits, "logits")
-    if z.ndim != 2:
-        raise ValueError(f"logits must be 2-D with shape (N, K), got shape {z.shape}")
+    z = _check_float_array(logits, "logits", ndim=2)
     n, k = z.shape
     labels = np.asarray(labels)
     if np.issubdtype(labels.dtype, np.integer):
@@ -245,3 +227,44 @@ def _check_logits_and_labels(logits, labels):
                              "example, use bce_with_logits, not a softmax)")
         return z, p.astype(z.dtype, copy=False)
     raise TypeError(f"labels must be int class indices or float probabilities, got dtype {labels.dtype}")
+
+
+def _check_float_array(x, name, ndim=None, shape=None):
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return x
+
+
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
+
+
+def _check_choice(value, name, choices):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {choices}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value

@@ -41,10 +41,10 @@ def step_decay(step, *, lr0, drop, every):
     float
         ``lr0 * drop ** (step // every)``.
     """
-    _check_step(step)
-    _check_number(lr0, "lr0", low=0.0)
-    _check_number(drop, "drop", low=0.0, low_open=True, high=1.0)
-    _check_positive_int(every, "every")
+    _check_int(step, "step", 0)
+    _check_number(lr0, "lr0", 0)
+    _check_number(drop, "drop", 0, 1, low_open=True)
+    _check_int(every, "every", 1)
     return lr0 * drop ** (step // every)
 # --8<-- [end:step_decay]
 
@@ -73,10 +73,11 @@ def triangular_clr(step, *, base_lr, max_lr, step_size):
         ``base_lr + (max_lr - base_lr) * max(0, 1 - x)`` with ``x = |step / step_size - 2 * cycle + 1|``
         and ``cycle = floor(1 + step / (2 * step_size))``.
     """
-    _check_step(step)
-    _check_number(base_lr, "base_lr", low=0.0)
-    _check_number(max_lr, "max_lr", low=base_lr)
-    _check_positive_int(step_size, "step_size")
+    _check_int(step, "step", 0)
+    _check_number(base_lr, "base_lr", 0)
+    _check_number(max_lr, "max_lr", 0)
+    _check_int(step_size, "step_size", 1)
+    _check_order(base_lr, "base_lr", max_lr, "max_lr")
     cycle = math.floor(1 + step / (2 * step_size))
     x = abs(step / step_size - 2 * cycle + 1)
     return base_lr + (max_lr - base_lr) * max(0.0, 1.0 - x)
@@ -109,11 +110,12 @@ def sgdr(step, *, lr_max, T_0, T_mult=1, eta_min=0.0):
         ``eta_min + (lr_max - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2``, with ``T_cur`` the steps
         since the last restart.
     """
-    _check_step(step)
-    _check_positive_int(T_0, "T_0")
-    _check_positive_int(T_mult, "T_mult")
-    _check_number(eta_min, "eta_min", low=0.0)
-    _check_number(lr_max, "lr_max", low=eta_min)
+    _check_int(step, "step", 0)
+    _check_int(T_0, "T_0", 1)
+    _check_int(T_mult, "T_mult", 1)
+    _check_number(eta_min, "eta_min", 0)
+    _check_number(lr_max, "lr_max", 0)
+    _check_order(eta_min, "eta_min", lr_max, "lr_max")
     t_cur, t_i = step, T_0
     if T_mult == 1:
         t_cur = step % T_0
@@ -225,13 +227,10 @@ def sgd_on_noisy_quadratic(w0, curvatures, lrs, *, batch_size, noise_std, rng):
         The loss before the first step and after every step.
     """
     w, c = _check_quadratic(w0, curvatures)
-    for k, lr in enumerate(lrs):
-        _check_number(lr, f"lrs[{k}]", low=0.0)
-    _check_positive_int(batch_size, "batch_size")
+    lrs = _check_lrs(lrs)
+    _check_int(batch_size, "batch_size", 1)
     _check_number(noise_std, "noise_std", low=0.0)
-    if not isinstance(rng, np.random.Generator):
-        name = type(rng).__name__
-        raise TypeError(f"rng must be a numpy.random.Generator, got {name}")
+    _check_rng(rng)
     # The mean of batch_size independent noises has std noise_std / sqrt(batch_size).
     batch_noise = noise_std / math.sqrt(batch_size)
     losses = [0.5 * np.sum(c * w**2, axis=-1)]
@@ -264,12 +263,12 @@ def sgd_expected_loss(w0, curvatures, lrs, *, batch_size, noise_std):
     m, c = _check_quadratic(w0, curvatures)
     if m.ndim != 1:
         raise ValueError(f"w0 must have shape (d,), got {m.shape}")
-    _check_positive_int(batch_size, "batch_size")
+    lrs = _check_lrs(lrs)
+    _check_int(batch_size, "batch_size", 1)
     _check_number(noise_std, "noise_std", low=0.0)
     m, v = m.astype(float), np.zeros(len(c))
     expected = [0.5 * np.sum(c * m**2)]
-    for k, lr in enumerate(lrs):
-        _check_number(lr, f"lrs[{k}]", low=0.0)
+    for lr in lrs:
         m = (1 - lr * c) * m
         v = (1 - lr * c) ** 2 * v + lr**2 * noise_std**2 / batch_size
         expected.append(0.5 * np.sum(c * (m**2 + v)))
@@ -299,30 +298,40 @@ def sgd_noise_floor(lr, curvatures, *, batch_size, noise_std):
         order in ``lr``, ``lr / batch_size * noise_std**2 * d / 4`` (d coordinates).
     """
     _check_number(lr, "lr", low=0.0)
-    _, c = _check_quadratic(np.zeros(len(np.atleast_1d(curvatures))), curvatures)
+    c = _check_noisy_curvatures(curvatures)
     if lr * c.max() >= 2:
         limit = 2 / c.max()
         raise ValueError(f"lr must be below 2 / max(curvatures) = {limit}, got {lr}")
-    _check_positive_int(batch_size, "batch_size")
+    _check_int(batch_size, "batch_size", 1)
     _check_number(noise_std, "noise_std", low=0.0)
     return float(lr * noise_std**2 / (2 * batch_size) * np.sum(1.0 / (2.0 - lr * c)))
 # --8<-- [end:noise_floor]
 
 
 def _check_quadratic(w0, curvatures):
-    w = np.asarray(w0)
-    if not np.issubdtype(w.dtype, np.floating):
-        raise TypeError(f"w0 must be a float array, got dtype {w.dtype}")
-    if w.ndim not in (1, 2) or not np.all(np.isfinite(w)):
-        raise ValueError(
-            f"w0 must be a finite array of shape (d,) or (runs, d), got {w.shape}")
+    w = _check_float_array(w0, "w0")
+    if w.ndim not in (1, 2):
+        raise ValueError(f"w0 must have shape (d,) or (runs, d), got {w.shape}")
+    return w, _check_noisy_curvatures(curvatures, w.shape[-1])
+
+
+def _check_noisy_curvatures(curvatures, d=None):
     c = np.asarray(curvatures, dtype=float) if _is_numbers(curvatures) else None
-    if c is None or c.ndim != 1 or c.shape[0] != w.shape[-1]:
-        d = w.shape[-1]
-        raise ValueError(f"curvatures must be {d} numbers, one per coordinate of w0")
+    if c is None or c.ndim != 1 or c.size == 0 or (d is not None and c.size != d):
+        count = f"{d} numbers, one per coordinate of w0" if d else "a sequence of numbers"
+        raise ValueError(f"curvatures must be {count}, got {curvatures!r}")
     if not np.all(np.isfinite(c)) or not np.all(c > 0):
         raise ValueError(f"curvatures must be finite and > 0, got {c}")
-    return w, c
+    return c
+
+
+def _check_lrs(lrs):
+    if isinstance(lrs, (str, bytes, dict)) or not hasattr(lrs, "__iter__"):
+        raise TypeError(f"lrs must be a sequence of learning rates, got {type(lrs).__name__}")
+    lrs = [_check_number(lr, f"lrs[{k}]", low=0.0) for k, lr in enumerate(lrs)]
+    if not lrs:
+        raise ValueError("lrs must hold at least one learning rate, got none")
+    return lrs
 
 
 def _is_numbers(values):
@@ -333,61 +342,29 @@ def _is_numbers(values):
     return array.dtype.kind in "if"
 
 
-def _check_step(step):
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
-        raise TypeError(f"step must be an integer >= 0, got {type(step).__name__}")
-    if step < 0:
-        raise ValueError(f"step must be an integer >= 0, got {step}")
-
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= 1, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value}")
-
-
-def _check_number(value, name, *, low, low_open=False, high=None):
-    """Every number here has a lower bound; ``high=None`` means no upper bound."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
-    hi = "inf" if high is None else f"{high}"
-    bounds = f"{'(' if low_open else '['}{low}, {hi}{']' if high is not None else ')'}"
-    ok = math.isfinite(value)
-    ok = ok and (value > low if low_open else value >= low)
-    ok = ok and (high is None or value <= high)
-    if not ok:
-        raise ValueError(f"{name} must be a finite number in {bounds}, got {value}")
-
-
-def _check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+def _check_order(low, low_name, high, high_name):
+    if not low <= high:
+        raise ValueError(f"{low_name} must be <= {high_name}, got {low_name}={low} and "
+                         f"{high_name}={high}")
 
 
 def _check_one_cycle_args(step, total_steps, max_lr, pct_start, div_factor, final_div_factor, anneal,
                           three_phase, base_momentum, max_momentum, cycle_momentum):
-    _check_step(step)
-    _check_positive_int(total_steps, "total_steps")
-    if total_steps < 2:
-        raise ValueError(f"total_steps must be an integer >= 2, got {total_steps}")
+    _check_int(step, "step", 0)
+    _check_int(total_steps, "total_steps", 2)
     if step >= total_steps:
         raise ValueError(f"step must be in [0, total_steps - 1] = [0, {total_steps - 1}], got {step}")
-    _check_number(max_lr, "max_lr", low=0.0, low_open=True)
-    _check_number(pct_start, "pct_start", low=0.0, low_open=True, high=1.0)
-    if pct_start == 1.0:
-        raise ValueError("pct_start must be in (0, 1), got 1.0: no steps would be left to anneal")
-    _check_number(div_factor, "div_factor", low=1.0)
-    _check_number(final_div_factor, "final_div_factor", low=1.0)
-    if anneal not in ("cos", "linear"):
-        raise ValueError(f"anneal must be 'cos' or 'linear', got {anneal!r}")
+    _check_number(max_lr, "max_lr", 0, low_open=True)
+    # pct_start = 1 would leave no steps to anneal
+    _check_number(pct_start, "pct_start", 0, 1, low_open=True, high_open=True)
+    _check_number(div_factor, "div_factor", 1)
+    _check_number(final_div_factor, "final_div_factor", 1)
+    _check_choice(anneal, "anneal", ("cos", "linear"))
     _check_bool(three_phase, "three_phase")
     _check_bool(cycle_momentum, "cycle_momentum")
-    _check_number(max_momentum, "max_momentum", low=0.0, high=1.0)
-    if max_momentum == 1.0:
-        raise ValueError("max_momentum must be in [0, 1), got 1.0")
-    _check_number(base_momentum, "base_momentum", low=0.0, high=max_momentum)
+    _check_number(max_momentum, "max_momentum", 0, 1, high_open=True)
+    _check_number(base_momentum, "base_momentum", 0, 1, high_open=True)
+    _check_order(base_momentum, "base_momentum", max_momentum, "max_momentum")
     if pct_start * total_steps <= 1:
         raise ValueError(f"pct_start * total_steps must be > 1 so the warm-up ends after step 0, "
                          f"got {pct_start} * {total_steps}")
@@ -396,3 +373,64 @@ def _check_one_cycle_args(step, total_steps, max_lr, pct_start, div_factor, fina
                          f"the annihilation phase is not empty, got pct_start={pct_start}, "
                          f"total_steps={total_steps}")
 
+
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
+
+
+def _check_int(value, name, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {low}, "
+                        f"got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
+    return int(value)
+
+
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def _check_choice(value, name, choices):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {choices}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
+    return value
+
+
+def _check_rng(rng):
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError("rng must be a numpy.random.Generator "
+                        f"(np.random.default_rng(seed)), got {type(rng).__name__}")
+
+
+def _check_float_array(x, name, ndim=None, shape=None):
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return x

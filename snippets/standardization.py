@@ -72,7 +72,8 @@ def standardize(X, mean, std):
     mean = _check_stat(mean, "mean", X.shape[1])
     std = _check_stat(std, "std", X.shape[1])
     if np.any(std <= 0):
-        raise ValueError("std must be positive for every feature (fit_standardizer replaces 0 by 1)")
+        raise ValueError("std must be positive for every feature (fit_standardizer "
+                         f"replaces 0 by 1), got {std}")
     return (X - mean.astype(X.dtype)) / std.astype(X.dtype)
 # --8<-- [end:apply]
 
@@ -91,31 +92,31 @@ def fit_transform(X_train):
     mean, std : ndarray, shape (features,)
         Keep them: every other split is standardized with ``standardize(X, mean, std)``.
     """
+    X_train = _check_matrix(X_train, "X_train")
     mean, std = fit_standardizer(X_train)
     return standardize(X_train, mean, std), mean, std
 # --8<-- [end:fit_transform]
 
 
 def _check_matrix(x, name):
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{name} must be a float array (float32 or float64), got dtype {x.dtype}; "
-                        f"convert with {name}.astype(np.float32)")
-    if x.ndim != 2:
-        raise ValueError(f"{name} must be 2-D with shape (N, features), got shape {x.shape}")
-    if x.shape[0] < 1:
-        raise ValueError(f"{name} must have at least one row, got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} must be finite, got NaN or inf")
-    return x
+    return _check_float_array(x, name, ndim=2)
 
 
 def _check_stat(s, name, n_features):
-    s = np.asarray(s)
-    if not np.issubdtype(s.dtype, np.floating):
-        raise TypeError(f"{name} must be a float array, got dtype {s.dtype}")
-    if s.shape != (n_features,):
-        raise ValueError(f"{name} must have shape ({n_features},) to match X, got {s.shape}")
-    if not np.all(np.isfinite(s)):
+    return _check_float_array(s, name, shape=(n_features,))
+
+
+def _check_float_array(x, name, ndim=None, shape=None):
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
         raise ValueError(f"{name} must be finite, got NaN or inf")
-    return s
+    return x

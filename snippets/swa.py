@@ -51,16 +51,12 @@ def swa_update(state, params):
     -------
     new_state : dict, a new average and ``n_averaged + 1`` (``state`` and ``params`` are not modified)
     """
-    averaged, n = _check_state(state)
+    averaged, n = _check_swa_state(state)
     params = _check_params(params, "params")
-    if params.keys() != averaged.keys():
-        raise ValueError(f"params keys {sorted(params)} do not match the average's keys {sorted(averaged)}")
+    _check_same_layout(averaged, params, "params", "state['averaged']")
     new = {}
     for key, avg in averaged.items():
         p = params[key]
-        if p.shape != avg.shape or p.dtype != avg.dtype:
-            raise ValueError(f"params[{key!r}] has shape {p.shape} and dtype {p.dtype}, "
-                             f"the average has {avg.shape} and {avg.dtype}")
         new[key] = p.copy() if n == 0 else avg + (p - avg) / avg.dtype.type(n + 1)
     return {"averaged": new, "n_averaged": n + 1}
 # --8<-- [end:update]
@@ -81,33 +77,63 @@ def swa_should_update(step, start, every):
     -------
     bool
     """
-    for name, value, low in (("step", step, 0), ("start", start, 0), ("every", every, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            raise TypeError(f"{name} must be an integer >= {low}, got {type(value).__name__}")
-        if value < low:
-            raise ValueError(f"{name} must be >= {low}, got {value}")
+    _check_int(step, "step", 0)
+    _check_int(start, "start", 0)
+    _check_int(every, "every", 1)
     return step >= start and (step - start) % every == 0
 # --8<-- [end:schedule]
 
 
+def _check_swa_state(state):
+    if not isinstance(state, dict) or set(state) != {"averaged", "n_averaged"}:
+        raise TypeError("state must be the dict returned by init_swa_state or "
+                        "swa_update (keys 'averaged', 'n_averaged')")
+    n = _check_int(state["n_averaged"], "state['n_averaged']", 0)
+    return _check_params(state["averaged"], "state['averaged']"), n
+
+
+def _check_float_array(x, name, ndim=None, shape=None):
+    x = np.asarray(x)
+    if x.dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be a float array (float32 or float64), "
+                        f"got dtype {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
+    if shape is not None and x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    if x.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} must be finite, got NaN or inf")
+    return x
+
+
 def _check_params(params, name):
     if not isinstance(params, dict) or not params:
-        raise TypeError(f"{name} must be a non-empty dict of float arrays, got {type(params).__name__}")
-    checked = {}
-    for key, value in params.items():
-        value = np.asarray(value)
-        if not np.issubdtype(value.dtype, np.floating):
-            raise TypeError(f"{name}[{key!r}] must be a float array, got dtype {value.dtype}")
-        if not np.all(np.isfinite(value)):
-            raise ValueError(f"{name}[{key!r}] must be finite, got NaN or inf")
-        checked[key] = value
-    return checked
+        raise TypeError(f"{name} must be a non-empty dict of float arrays, "
+                        f"got {type(params).__name__}")
+    for key in params:
+        if not isinstance(key, str):
+            raise TypeError(f"{name} keys must be strings like 'W1', got {key!r}")
+    return {key: _check_float_array(value, f"{name}[{key!r}]")
+            for key, value in params.items()}
 
 
-def _check_state(state):
-    if not isinstance(state, dict) or not {"averaged", "n_averaged"} <= state.keys():
-        raise TypeError("state must be the dict returned by init_swa_state or swa_update")
-    n = state["n_averaged"]
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"state['n_averaged'] must be an integer >= 0, got {n!r}")
-    return _check_params(state["averaged"], "state['averaged']"), int(n)
+def _check_same_layout(params, other, name, reference="params"):
+    if set(other) != set(params):
+        raise ValueError(f"{name} must have the same keys as {reference}: "
+                         f"{sorted(params)}, got {sorted(other)}")
+    for key, p in params.items():
+        if other[key].shape != p.shape or other[key].dtype != p.dtype:
+            raise ValueError(f"{name}[{key!r}] must have shape {p.shape} and dtype "
+                             f"{p.dtype} like {reference}, got {other[key].shape} "
+                             f"{other[key].dtype}")
+
+
+def _check_int(value, name, low):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer >= {low}, "
+                        f"got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value}")
+    return int(value)

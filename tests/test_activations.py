@@ -278,7 +278,7 @@ def test_softmax_of_a_scalar_is_rejected():
 
 
 def test_softmax_grad_upstream_of_wrong_shape_is_rejected():
-    with pytest.raises(ValueError, match="upstream shape"):
+    with pytest.raises(ValueError, match="upstream must have the shape of z"):
         softmax_grad(np.ones((2, 3)), np.ones((3, 2)))
     with pytest.raises(TypeError, match="upstream must be a float array"):
         softmax_grad(np.ones((2, 3)), np.ones((2, 3), dtype=int))

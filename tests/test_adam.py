@@ -328,25 +328,25 @@ def test_malformed_state_is_rejected(state):
         adam_step({"w": np.ones(2)}, {"w": np.ones(2)}, state)
 
 
-@pytest.mark.parametrize("t", [-1, 1.5, True])
-def test_bad_step_count_is_rejected(t):
+@pytest.mark.parametrize(("t", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_bad_step_count_is_rejected(t, error):
     p = {"w": np.ones(2)}
     state = init_adam_state(p)
     state["t"] = t
-    with pytest.raises(ValueError, match=r"state\['t'\] must be an integer >= 0"):
+    with pytest.raises(error, match=r"state\['t'\] must be an integer >= 0"):
         adam_step(p, {"w": np.ones(2)}, state)
 
 
 @pytest.mark.parametrize(("name", "value", "message"), [
-    ("lr", -1e-3, "lr must be a finite number >= 0"),
-    ("lr", float("nan"), "lr must be a finite number >= 0"),
+    ("lr", -1e-3, r"lr must be in \[0, inf\)"),
+    ("lr", float("nan"), r"lr must be in \[0, inf\)"),
     ("beta1", 1.0, r"beta1 must be in \[0, 1\)"),
     ("beta1", -0.1, r"beta1 must be in \[0, 1\)"),
     ("beta2", 1.0, r"beta2 must be in \[0, 1\)"),
     ("beta2", float("nan"), r"beta2 must be in \[0, 1\)"),
-    ("eps", 0.0, "eps must be a finite number > 0"),
-    ("eps", float("inf"), "eps must be a finite number > 0"),
-    ("weight_decay", -0.01, "weight_decay must be a finite number >= 0"),
+    ("eps", 0.0, r"eps must be in \(0, inf\)"),
+    ("eps", float("inf"), r"eps must be in \(0, inf\)"),
+    ("weight_decay", -0.01, r"weight_decay must be in \[0, inf\)"),
 ])
 def test_hyperparameters_out_of_range_are_rejected(name, value, message):
     p = {"w": np.ones(2)}
@@ -417,9 +417,9 @@ def test_inplace_form_rejects_bad_input(rng):
 
 def test_errors_name_the_argument_and_the_type_received(rng):
     p = {"w": np.ones(2)}
-    with pytest.raises(TypeError, match=r"\blr must be a number, got str"):
+    with pytest.raises(TypeError, match=r"\blr must be a number in \[0, inf\), got str"):
         adam_step(p, {"w": np.ones(2)}, init_adam_state(p), lr="0.001")
-    with pytest.raises(TypeError, match=r"\beps must be a number, got bool"):
+    with pytest.raises(TypeError, match=r"\beps must be a number in \(0, inf\), got bool"):
         adam_step(p, {"w": np.ones(2)}, init_adam_state(p), eps=True)
     with pytest.raises(TypeError, match=r"\bdecoupled must be True or False, got str"):
         adam_step(p, {"w": np.ones(2)}, init_adam_state(p), decoupled="yes")
@@ -478,11 +478,11 @@ def test_inplace_form_names_what_it_rejects(rng):
         adam_step_inplace(params, {"w": grads["w"].astype(np.float32)}, state)
 
 
-@pytest.mark.parametrize("t", [-1, 1.5, True])
-def test_inplace_form_rejects_a_bad_step_count(rng, t):
+@pytest.mark.parametrize(("t", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_inplace_form_rejects_a_bad_step_count(rng, t, error):
     params = {"w": rng.normal(size=(4, 3))}
     state = {**init_adam_state(params), "t": t}
-    with pytest.raises(ValueError, match=r"\bstate\['t'\] must be an integer >= 0"):
+    with pytest.raises(error, match=r"\bstate\['t'\] must be an integer >= 0"):
         adam_step_inplace(params, {"w": np.ones((4, 3))}, state)
 
 

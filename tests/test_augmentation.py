@@ -250,7 +250,7 @@ def test_flip_probability_outside_range_is_rejected(p, rng):
 
 def test_bad_crop_arguments_are_rejected(rng):
     images = np.zeros((1, 4, 4, 1))
-    with pytest.raises(ValueError, match="padding must be >= 0"):
+    with pytest.raises(ValueError, match="padding must be an integer >= 0"):
         random_crop(images, rng, -1)
     with pytest.raises(TypeError, match="padding must be an int"):
         random_crop(images, rng, 1.5)
@@ -262,9 +262,9 @@ def test_bad_crop_arguments_are_rejected(rng):
 
 def test_bad_noise_arguments_are_rejected(rng):
     images = np.zeros((1, 2, 2, 1))
-    with pytest.raises(ValueError, match="std must be finite and >= 0"):
+    with pytest.raises(ValueError, match=r"std must be in \[0, inf\)"):
         add_gaussian_noise(images, rng, -0.1)
-    with pytest.raises(ValueError, match="std must be finite and >= 0"):
+    with pytest.raises(ValueError, match=r"std must be in \[0, inf\)"):
         add_gaussian_noise(images, rng, float("inf"))
     with pytest.raises(TypeError, match="std must be a number"):
         add_gaussian_noise(images, rng, None)
@@ -288,7 +288,7 @@ def test_bad_remap_arguments_are_rejected():
         remap_flipped_labels(labels, flipped, {})
     with pytest.raises(TypeError, match="pairs must map int classes"):
         remap_flipped_labels(labels, flipped, {"left": "right"})
-    with pytest.raises(ValueError, match="class 1 appears in two pairs"):
+    with pytest.raises(ValueError, match="got class 1 in two pairs"):
         remap_flipped_labels(labels, flipped, {0: 1, 2: 1})
 
 

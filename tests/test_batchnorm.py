@@ -182,7 +182,7 @@ def test_normalized_output_is_standardized_for_any_batch(n, features, seed, scal
 
 @pytest.mark.parametrize("n_features", [0, -3])
 def test_non_positive_n_features_is_rejected(n_features):
-    with pytest.raises(ValueError, match="n_features must be >= 1"):
+    with pytest.raises(ValueError, match="n_features must be an integer >= 1"):
         init_batchnorm(n_features)
 
 
@@ -211,7 +211,7 @@ def test_non_finite_x_is_rejected():
 
 def test_one_dimensional_x_is_rejected():
     gamma, beta, state = init_batchnorm(2)
-    with pytest.raises(ValueError, match="x must have 2 dimensions"):
+    with pytest.raises(ValueError, match="x must be 2-D"):
         batchnorm_forward(np.ones(2), gamma, beta, state)
 
 
@@ -239,7 +239,8 @@ def test_any_batch_of_at_least_two_is_accepted_but_a_small_one_gives_noisy_stati
 
 def test_gamma_of_wrong_shape_is_rejected():
     _, beta, state = init_batchnorm(2)
-    with pytest.raises(ValueError, match=r"gamma must have shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"gamma and beta must have shape \(2,\), one entry per column "
+                                         r"of x, got \(3,\)"):
         batchnorm_forward(np.ones((4, 2)), np.ones(3), beta, state)
 
 
@@ -272,7 +273,7 @@ def test_momentum_none_is_rejected():
 @pytest.mark.parametrize("eps", [0.0, -1e-5, float("inf")])
 def test_non_positive_eps_is_rejected(eps):
     gamma, beta, state = init_batchnorm(2)
-    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
+    with pytest.raises(ValueError, match=r"eps must be in \(0, inf\)"):
         batchnorm_forward(np.ones((4, 2)), gamma, beta, state, eps=eps)
 
 
@@ -336,7 +337,7 @@ def test_type_errors_name_the_type_received():
         init_batchnorm(2.0)
     with pytest.raises(TypeError, match="momentum must be a number in \\[0, 1\\], got str"):
         batchnorm_forward(np.ones((4, 2)), gamma, beta, state, momentum="0.1")
-    with pytest.raises(TypeError, match="eps must be a positive number, got str"):
+    with pytest.raises(TypeError, match=r"eps must be a number in \(0, inf\), got str"):
         batchnorm_forward(np.ones((4, 2)), gamma, beta, state, eps="1e-5")
 
 

@@ -148,7 +148,7 @@ def test_legacy_global_rng_is_rejected():
 
 
 def test_mask_of_other_shape_is_rejected():
-    with pytest.raises(ValueError, match="mask shape"):
+    with pytest.raises(ValueError, match="mask must have the shape of da"):
         dropout_backward(np.ones((2, 3)), np.ones((3, 2), bool), 0.5)
 
 
@@ -313,7 +313,7 @@ def test_mc_dropout_rejects_bad_input(rng):
         return inputs
 
     x = np.ones((2, 3))
-    with pytest.raises(TypeError, match=r"\bforward must be a function"):
+    with pytest.raises(TypeError, match=r"\bforward must be a callable"):
         mc_dropout_predict("net", x, 10, rng)
     with pytest.raises(TypeError, match=r"\bx must be a float array"):
         mc_dropout_predict(forward, np.ones((2, 3), dtype=int), 10, rng)

@@ -149,7 +149,7 @@ def test_learning_rate_above_two_over_c_diverges():
 
 
 def test_a_diverged_run_stops_with_a_clear_error():
-    with np.errstate(over="ignore"), pytest.raises(ValueError, match="must be finite.*diverge"):
+    with np.errstate(over="ignore"), pytest.raises(ValueError, match="finite.*diverge"):
         run_gradient_descent(quadratic_bowl, np.array([1.0, 1.0]), lr=5.0, steps=2000)
 
 
@@ -157,7 +157,7 @@ def test_a_diverged_run_stops_with_a_clear_error():
 
 @pytest.mark.parametrize(
     ("lr", "error", "message"),
-    [(-0.1, ValueError, "lr must be a finite number >= 0"), (float("inf"), ValueError, "lr must be a finite"),
+    [(-0.1, ValueError, r"lr must be in \[0, inf\), got -0.1"), (float("inf"), ValueError, "got inf"),
      ("0.1", TypeError, "lr must be a number"), (True, TypeError, "lr must be a number")],
 )
 def test_bad_learning_rate_is_rejected(rng, lr, error, message):
@@ -173,9 +173,9 @@ def test_grads_that_do_not_match_params_are_rejected(rng):
         gd_step(params, [params["W1"]], 0.1)
     with pytest.raises(ValueError, match="grads must have the same keys"):
         gd_step(params, {"W1": params["W1"]}, 0.1)
-    with pytest.raises(ValueError, match=r"grads\['b1'\] has shape"):
+    with pytest.raises(ValueError, match=r"grads\['b1'\] must have shape \(3,\)"):
         gd_step(params, {**params, "b1": np.ones(4)}, 0.1)
-    with pytest.raises(TypeError, match=r"grads\['b1'\] has dtype"):
+    with pytest.raises(ValueError, match=r"grads\['b1'\] must have shape \(3,\) and dtype float64"):
         gd_step(params, {**params, "b1": params["b1"].astype(np.float32)}, 0.1)
 
 
@@ -187,11 +187,12 @@ def test_integer_or_non_finite_params_are_rejected(rng):
 
 
 def test_bad_bowl_arguments_are_rejected():
-    with pytest.raises(ValueError, match=r"w must have shape \(d,\)"):
+    with pytest.raises(ValueError, match=r"w must be 1-D"):
         quadratic_bowl(np.ones((2, 2)))
     with pytest.raises(TypeError, match="w must be a float array"):
         quadratic_bowl(np.array([1, 2]))
-    with pytest.raises(ValueError, match="curvatures has 3 entries"):
+    with pytest.raises(ValueError, match=r"curvatures must have one entry per entry of w, "
+                                         r"shape \(2,\), got 3"):
         quadratic_bowl(np.ones(2), (1.0, 2.0, 3.0))
     with pytest.raises(ValueError, match="curvatures must be finite and > 0"):
         quadratic_bowl(np.ones(2), (1.0, -2.0))
@@ -204,7 +205,7 @@ def test_bad_run_arguments_are_rejected():
         run_gradient_descent("bowl", np.ones(2), 0.1, 3)
     with pytest.raises(ValueError, match="steps must be an integer >= 1"):
         run_gradient_descent(quadratic_bowl, np.ones(2), 0.1, 0)
-    with pytest.raises(ValueError, match=r"w0 must have shape \(d,\)"):
+    with pytest.raises(ValueError, match=r"w0 must be 1-D"):
         run_gradient_descent(quadratic_bowl, np.ones((1, 2)), 0.1, 3)
 
 
@@ -215,7 +216,7 @@ def test_a_one_dimensional_bowl_is_supported():
 
 
 def test_empty_w_is_rejected():
-    with pytest.raises(ValueError, match=r"w must have shape \(d,\) with d >= 1"):
+    with pytest.raises(ValueError, match=r"w must not be empty"):
         quadratic_bowl(np.ones(0), ())
 
 
@@ -228,7 +229,7 @@ def test_flat_or_unconvertible_curvatures_are_rejected():
 
 
 def test_non_integer_steps_are_rejected():
-    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
+    with pytest.raises(TypeError, match="steps must be an integer >= 1"):
         run_gradient_descent(quadratic_bowl, np.ones(2), 0.1, 2.5)
 
 

@@ -243,9 +243,9 @@ def test_non_float_dtype_is_rejected(rng, dtype):
 
 @pytest.mark.parametrize("scale", [0.0, -0.01, float("nan"), float("inf")])
 def test_scale_that_is_not_positive_is_rejected(rng, scale):
-    with pytest.raises(ValueError, match="scale must be a finite number > 0"):
+    with pytest.raises(ValueError, match=r"scale must be in \(0, inf\)"):
         random_normal((2, 3), rng, scale=scale)
-    with pytest.raises(ValueError, match="scale must be a finite number > 0"):
+    with pytest.raises(ValueError, match=r"scale must be in \(0, inf\)"):
         init_params([2, 3], "random_normal", rng, scale=scale)
 
 
@@ -285,7 +285,7 @@ def test_unknown_method_error_lists_every_known_name(rng):
 
 
 def test_scale_of_wrong_type_is_rejected(rng):
-    with pytest.raises(TypeError, match="scale must be a positive number, got str"):
+    with pytest.raises(TypeError, match=r"scale must be a number in \(0, inf\), got str"):
         random_normal((2, 3), rng, scale="0.01")
 
 

@@ -190,15 +190,15 @@ def _trivial(params, batch):
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
-    ({"lr_min": 0.0}, "0 < lr_min < lr_max"),
+    ({"lr_min": 0.0}, r"lr_min must be in \(0, inf\), got 0.0"),
     ({"lr_min": 1.0, "lr_max": 0.1}, "0 < lr_min < lr_max"),
     ({"lr_min": 0.1, "lr_max": 0.1}, "0 < lr_min < lr_max"),
-    ({"lr_max": float("inf")}, "0 < lr_min < lr_max"),
-    ({"num_steps": 1}, "num_steps must be >= 2"),
+    ({"lr_max": float("inf")}, r"lr_max must be in \(0, inf\), got inf"),
+    ({"num_steps": 1}, "num_steps must be an integer >= 2"),
     ({"smoothing": 1.0}, r"smoothing must be in \[0, 1\)"),
     ({"smoothing": -0.5}, r"smoothing must be in \[0, 1\)"),
-    ({"diverge_factor": 1.0}, "diverge_factor must be a finite number > 1"),
-    ({"diverge_factor": float("inf")}, "diverge_factor must be a finite number > 1"),
+    ({"diverge_factor": 1.0}, r"diverge_factor must be in \(1, inf\)"),
+    ({"diverge_factor": float("inf")}, r"diverge_factor must be in \(1, inf\)"),
 ])
 def test_bad_sweep_arguments_are_rejected(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -234,17 +234,18 @@ def test_empty_batches_are_rejected():
 
 
 def test_grads_with_other_keys_are_rejected():
-    with pytest.raises(ValueError, match="grads must be a dict with the same keys"):
+    with pytest.raises(ValueError, match="loss_and_grads must return grads with the same keys"):
         lr_range_test({"w": np.zeros(1)}, lambda p, b: (1.0, {"v": np.zeros(1)}), [None])
 
 
 def test_grads_of_other_shape_are_rejected():
-    with pytest.raises(ValueError, match=r"grads\['w'\] has shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"grads\['w'\] as a float array of shape \(1,\), "
+                                         r"got float64 \(2,\)"):
         lr_range_test({"w": np.zeros(1)}, lambda p, b: (1.0, {"w": np.zeros(2)}), [None])
 
 
 def test_non_scalar_loss_is_rejected():
-    with pytest.raises(TypeError, match="real scalar loss"):
+    with pytest.raises(ValueError, match="real scalar loss"):
         lr_range_test({"w": np.zeros(1)}, lambda p, b: (np.ones(3), {"w": np.zeros(1)}), [None])
 
 
@@ -260,7 +261,7 @@ def test_suggest_rejects_a_too_short_result():
 
 def test_suggest_rejects_an_unknown_method():
     result = {"lrs": np.logspace(-3, 0, 5), "losses": np.ones(5)}
-    with pytest.raises(ValueError, match="method must be 'minimum' or 'steepest'"):
+    with pytest.raises(ValueError, match=r"method must be one of \('minimum', 'steepest'\)"):
         suggest_lr(result, method="valley")
 
 
@@ -310,14 +311,14 @@ def test_params_that_are_not_a_dict_are_rejected():
 
 
 def test_suggest_rejects_lrs_and_losses_of_different_lengths():
-    with pytest.raises(ValueError, match="equal length"):
+    with pytest.raises(ValueError, match=r"result\['losses'\] must have shape"):
         suggest_lr({"lrs": np.logspace(-3, 0, 5), "losses": np.ones(4)})
 
 
 def test_divisor_one_suggests_the_minimum_itself():
     result = {"lrs": np.logspace(-3, 0, 4), "losses": np.array([1.0, 0.5, 0.2, 3.0])}
     assert suggest_lr(result, divisor=1.0) == pytest.approx(0.1, rel=1e-12)
-    with pytest.raises(TypeError, match="divisor must be a number >= 1, got str"):
+    with pytest.raises(TypeError, match=r"divisor must be a number in \[1, inf\), got str"):
         suggest_lr(result, divisor="10")
 
 

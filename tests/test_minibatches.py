@@ -108,7 +108,7 @@ def test_generator_is_lazy_but_checks_arguments_at_once(rng):
     X, y = _indexed(6)
     gen = iterate_minibatches(X, y, 4, rng)
     assert len(next(gen)[0]) == 4
-    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
         iterate_minibatches(X, y, 0, rng)  # raised at the call, not at the first next()
 
 
@@ -210,13 +210,13 @@ def test_empty_or_scalar_data_is_rejected(rng):
 
 
 def test_iterations_per_epoch_bad_arguments_are_rejected():
-    with pytest.raises(ValueError, match="n_examples must be >= 1"):
+    with pytest.raises(ValueError, match="n_examples must be an integer >= 1"):
         iterations_per_epoch(0, 4)
     with pytest.raises(TypeError, match="n_examples must be an int"):
         iterations_per_epoch(10.0, 4)
-    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+    with pytest.raises(ValueError, match="batch_size must be an integer >= 1"):
         iterations_per_epoch(10, 0)
-    with pytest.raises(TypeError, match="drop_last must be a bool"):
+    with pytest.raises(TypeError, match="drop_last must be True or False"):
         iterations_per_epoch(10, 4, drop_last="yes")
 
 

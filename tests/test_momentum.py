@@ -234,8 +234,8 @@ def test_init_rejects_non_dict_and_integer_params():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"lr": -0.1}, ValueError, "lr must be >= 0"),
-        ({"lr": float("nan")}, ValueError, "lr must be finite"),
+        ({"lr": -0.1}, ValueError, r"lr must be in \[0, inf\), got -0.1"),
+        ({"lr": float("nan")}, ValueError, r"lr must be in \[0, inf\), got nan"),
         ({"lr": "0.1"}, TypeError, "lr must be a number"),
         ({"lr": 0.1, "beta": 1.0}, ValueError, r"beta must be in \[0, 1\)"),
         ({"lr": 0.1, "beta": -0.1}, ValueError, r"beta must be in \[0, 1\)"),
@@ -258,9 +258,9 @@ def test_grads_with_other_keys_shapes_or_dtypes_are_rejected(rng):
     state = init_momentum_state(params)
     with pytest.raises(ValueError, match="grads must have the same keys"):
         momentum_step(params, {"W1": params["W1"]}, state, lr=0.1)
-    with pytest.raises(ValueError, match=r"grads\['b1'\] has shape"):
+    with pytest.raises(ValueError, match=r"grads\['b1'\] must have shape \(3,\)"):
         momentum_step(params, {"W1": params["W1"], "b1": np.ones(4)}, state, lr=0.1)
-    with pytest.raises(TypeError, match=r"grads\['b1'\] has dtype"):
+    with pytest.raises(ValueError, match=r"grads\['b1'\] must have shape \(3,\) and dtype float64"):
         momentum_step(params, {**params, "b1": params["b1"].astype(np.float32)}, state, lr=0.1)
 
 
@@ -331,7 +331,7 @@ def test_inplace_form_rejects_bad_input(rng):
         momentum_step_inplace({**params, "W1": params["W1"].T.copy().T}, params, state, lr=0.1)
     with pytest.raises(ValueError, match="same keys"):
         momentum_step_inplace(params, {"W1": params["W1"]}, state, lr=0.1)
-    with pytest.raises(ValueError, match="lr must be >= 0"):
+    with pytest.raises(ValueError, match=r"lr must be in \[0, inf\)"):
         momentum_step_inplace(params, params, state, lr=-1.0)
 
 
@@ -372,11 +372,11 @@ def test_init_names_what_it_rejects():
 
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"lr": "0.1"}, TypeError, r"\blr must be a number, got str"),
-    ({"lr": 0.1, "beta": "0.9"}, TypeError, r"\bbeta must be a number, got str"),
-    ({"lr": 0.1, "beta": float("nan")}, ValueError, r"\bbeta must be finite"),
-    ({"lr": 0.1, "dampening": "0"}, TypeError, r"\bdampening must be a number, got str"),
-    ({"lr": 0.1, "dampening": float("inf")}, ValueError, r"\bdampening must be finite"),
+    ({"lr": "0.1"}, TypeError, r"\blr must be a number in \[0, inf\), got str"),
+    ({"lr": 0.1, "beta": "0.9"}, TypeError, r"\bbeta must be a number in \[0, 1\), got str"),
+    ({"lr": 0.1, "beta": float("nan")}, ValueError, r"\bbeta must be in \[0, 1\), got nan"),
+    ({"lr": 0.1, "dampening": "0"}, TypeError, r"\bdampening must be a number in \[0, 1\], got str"),
+    ({"lr": 0.1, "dampening": float("inf")}, ValueError, r"\bdampening must be in \[0, 1\], got inf"),
     ({"lr": 0.1, "nesterov": 1}, TypeError, r"\bnesterov must be True or False, got int"),
     ({"lr": 0.1, "form": "ema", "nesterov": True}, ValueError,
      r"\bdampening and nesterov apply to form='pytorch' only"),
@@ -398,11 +398,11 @@ def test_the_edges_of_the_documented_ranges_are_accepted(rng):
 
 
 @pytest.mark.parametrize("step_function", [momentum_step, momentum_step_inplace])
-@pytest.mark.parametrize("step", [-1, 1.5, True])
-def test_both_forms_reject_a_bad_step_count(rng, step_function, step):
+@pytest.mark.parametrize(("step", "error"), [(-1, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_both_forms_reject_a_bad_step_count(rng, step_function, step, error):
     params = _params(rng)
     state = {**init_momentum_state(params), "step": step}
-    with pytest.raises(ValueError, match=r"\bstate\['step'\] must be an integer >= 0"):
+    with pytest.raises(error, match=r"\bstate\['step'\] must be an integer >= 0"):
         step_function(params, params, state, lr=0.1)
 
 
@@ -413,11 +413,11 @@ def test_step_names_the_velocity_it_rejects(rng):
     with pytest.raises(ValueError, match=r"\bstate\['velocity'\]\['b1'\] must be finite"):
         momentum_step(params, params, bad, lr=0.1)
     bad = {**state, "velocity": {**state["velocity"], "b1": np.zeros(4)}}
-    with pytest.raises(ValueError, match=r"\bstate\['velocity'\]\['b1'\] has shape \(4,\), "
-                                         r"params\['b1'\] has \(3,\)"):
+    with pytest.raises(ValueError, match=r"\bstate\['velocity'\]\['b1'\] must have shape \(3,\) "
+                                         r"and dtype float64 like params, got \(4,\)"):
         momentum_step(params, params, bad, lr=0.1)
     bad = {**state, "velocity": {**state["velocity"], "b1": np.zeros(3, np.float32)}}
-    with pytest.raises(TypeError, match=r"\bstate\['velocity'\]\['b1'\] has dtype float32"):
+    with pytest.raises(ValueError, match=r"\bstate\['velocity'\]\['b1'\] must have .* got \(3,\) float32"):
         momentum_step(params, params, bad, lr=0.1)
 
 
@@ -536,10 +536,10 @@ def test_gradient_descent_needs_order_kappa_steps_and_momentum_order_sqrt_kappa(
 
 
 @pytest.mark.parametrize("c_min, c_max, error, message", [
-    (0.0, 1.0, ValueError, r"\bc_min must be > 0"),
-    (-1.0, 1.0, ValueError, r"\bc_min must be > 0"),
+    (0.0, 1.0, ValueError, r"\bc_min must be in \(0, inf\)"),
+    (-1.0, 1.0, ValueError, r"\bc_min must be in \(0, inf\)"),
     (2.0, 1.0, ValueError, r"\bc_max must be >= c_min"),
-    (1.0, float("inf"), ValueError, r"\bc_max must be finite"),
+    (1.0, float("inf"), ValueError, r"\bc_max must be in \(0, inf\)"),
     ("1", 2.0, TypeError, r"\bc_min must be a number"),
     (1.0, None, TypeError, r"\bc_max must be a number"),
 ])

@@ -259,11 +259,11 @@ def test_numpy_integer_step_is_accepted():
 
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
-    (dict(lr0=-0.1, drop=0.5, every=3), ValueError, r"lr0 must be a finite number in \[0.0, inf\)"),
-    (dict(lr0=float("nan"), drop=0.5, every=3), ValueError, "lr0 must be a finite number"),
+    (dict(lr0=-0.1, drop=0.5, every=3), ValueError, r"lr0 must be in \[0, inf\), got -0.1"),
+    (dict(lr0=float("nan"), drop=0.5, every=3), ValueError, r"lr0 must be in \[0, inf\), got nan"),
     (dict(lr0="0.1", drop=0.5, every=3), TypeError, "lr0 must be a number"),
-    (dict(lr0=0.1, drop=0.0, every=3), ValueError, r"drop must be a finite number in \(0.0, 1.0\]"),
-    (dict(lr0=0.1, drop=1.5, every=3), ValueError, r"drop must be a finite number in \(0.0, 1.0\]"),
+    (dict(lr0=0.1, drop=0.0, every=3), ValueError, r"drop must be in \(0, 1\]"),
+    (dict(lr0=0.1, drop=1.5, every=3), ValueError, r"drop must be in \(0, 1\]"),
     (dict(lr0=0.1, drop=0.5, every=0), ValueError, "every must be an integer >= 1"),
     (dict(lr0=0.1, drop=0.5, every=2.5), TypeError, "every must be an integer >= 1"),
 ])
@@ -273,10 +273,11 @@ def test_step_decay_bad_arguments_are_rejected(kwargs, error, message):
 
 
 @pytest.mark.parametrize(("kwargs", "error", "message"), [
-    (dict(base_lr=-0.01, max_lr=0.1, step_size=4), ValueError, "base_lr must be a finite number"),
+    (dict(base_lr=-0.01, max_lr=0.1, step_size=4), ValueError, r"base_lr must be in \[0, inf\)"),
     (dict(base_lr=0.2, max_lr=0.1, step_size=4), ValueError,
-     r"max_lr must be a finite number in \[0.2, inf\)"),
-    (dict(base_lr=0.01, max_lr=float("inf"), step_size=4), ValueError, "max_lr must be a finite number"),
+     r"base_lr must be <= max_lr, got base_lr=0.2 and max_lr=0.1"),
+    (dict(base_lr=0.01, max_lr=float("inf"), step_size=4), ValueError,
+     r"max_lr must be in \[0, inf\), got inf"),
     (dict(base_lr=0.01, max_lr=0.1, step_size=0), ValueError, "step_size must be an integer >= 1"),
     (dict(base_lr=0.01, max_lr=0.1, step_size=2.0), TypeError, "step_size must be an integer >= 1"),
 ])
@@ -290,8 +291,9 @@ def test_triangular_clr_bad_arguments_are_rejected(kwargs, error, message):
     (dict(lr_max=0.1, T_0=5.0), TypeError, "T_0 must be an integer >= 1"),
     (dict(lr_max=0.1, T_0=5, T_mult=0), ValueError, "T_mult must be an integer >= 1"),
     (dict(lr_max=0.1, T_0=5, T_mult=1.5), TypeError, "T_mult must be an integer >= 1"),
-    (dict(lr_max=0.1, T_0=5, eta_min=-1e-3), ValueError, "eta_min must be a finite number"),
-    (dict(lr_max=0.1, T_0=5, eta_min=0.2), ValueError, r"lr_max must be a finite number in \[0.2, inf\)"),
+    (dict(lr_max=0.1, T_0=5, eta_min=-1e-3), ValueError, r"eta_min must be in \[0, inf\)"),
+    (dict(lr_max=0.1, T_0=5, eta_min=0.2), ValueError,
+     r"eta_min must be <= lr_max, got eta_min=0.2 and lr_max=0.1"),
     (dict(lr_max=None, T_0=5), TypeError, "lr_max must be a number"),
 ])
 def test_sgdr_bad_arguments_are_rejected(kwargs, error, message):
@@ -303,19 +305,20 @@ def test_sgdr_bad_arguments_are_rejected(kwargs, error, message):
     (50, dict(total_steps=50, max_lr=0.1), ValueError, r"step must be in \[0, total_steps - 1\] = \[0, 49\]"),
     (0, dict(total_steps=1, max_lr=0.1), ValueError, "total_steps must be an integer >= 2"),
     (0, dict(total_steps=50.0, max_lr=0.1), TypeError, "total_steps must be an integer"),
-    (0, dict(total_steps=50, max_lr=0.0), ValueError, r"max_lr must be a finite number in \(0.0, inf\)"),
-    (0, dict(total_steps=50, max_lr=0.1, pct_start=0.0), ValueError, "pct_start must be a finite number"),
+    (0, dict(total_steps=50, max_lr=0.0), ValueError, r"max_lr must be in \(0, inf\)"),
+    (0, dict(total_steps=50, max_lr=0.1, pct_start=0.0), ValueError, r"pct_start must be in \(0, 1\)"),
     (0, dict(total_steps=50, max_lr=0.1, pct_start=1.0), ValueError, r"pct_start must be in \(0, 1\)"),
-    (0, dict(total_steps=50, max_lr=0.1, pct_start=1.2), ValueError, "pct_start must be a finite number"),
-    (0, dict(total_steps=50, max_lr=0.1, div_factor=0.5), ValueError, "div_factor must be a finite number"),
+    (0, dict(total_steps=50, max_lr=0.1, pct_start=1.2), ValueError, r"pct_start must be in \(0, 1\)"),
+    (0, dict(total_steps=50, max_lr=0.1, div_factor=0.5), ValueError, r"div_factor must be in \[1, inf\)"),
     (0, dict(total_steps=50, max_lr=0.1, final_div_factor=0.0), ValueError, "final_div_factor must be"),
-    (0, dict(total_steps=50, max_lr=0.1, anneal="exp"), ValueError, "anneal must be 'cos' or 'linear'"),
+    (0, dict(total_steps=50, max_lr=0.1, anneal="exp"), ValueError,
+     r"anneal must be one of \('cos', 'linear'\)"),
     (0, dict(total_steps=50, max_lr=0.1, three_phase="yes"), TypeError, "three_phase must be True or False"),
     (0, dict(total_steps=50, max_lr=0.1, cycle_momentum=1), TypeError, "cycle_momentum must be True or"),
     (0, dict(total_steps=50, max_lr=0.1, max_momentum=1.0), ValueError, r"max_momentum must be in \[0, 1\)"),
-    (0, dict(total_steps=50, max_lr=0.1, max_momentum=1.5), ValueError, "max_momentum must be a finite"),
+    (0, dict(total_steps=50, max_lr=0.1, max_momentum=1.5), ValueError, r"max_momentum must be in \[0, 1\)"),
     (0, dict(total_steps=50, max_lr=0.1, base_momentum=0.99), ValueError,
-     r"base_momentum must be a finite number in \[0.0, 0.95\]"),
+     r"base_momentum must be <= max_momentum, got base_momentum=0.99 and max_momentum=0.95"),
     (0, dict(total_steps=3, max_lr=0.1), ValueError, "pct_start \\* total_steps must be > 1"),
     (0, dict(total_steps=50, max_lr=0.1, pct_start=0.6, three_phase=True), ValueError,
      "with three_phase, 2 \\* pct_start \\* total_steps must be < total_steps \\+ 1"),
@@ -352,13 +355,13 @@ def test_errors_name_the_type_received():
         sgdr(1.0, lr_max=0.1, T_0=5)
     with pytest.raises(TypeError, match=r"\bT_0 must be an integer >= 1, got float"):
         sgdr(3, lr_max=0.1, T_0=5.0)
-    with pytest.raises(TypeError, match=r"\blr0 must be a number, got str"):
+    with pytest.raises(TypeError, match=r"\blr0 must be a number in \[0, inf\), got str"):
         step_decay(3, lr0="0.1", drop=0.5, every=3)
 
 
 def test_a_negative_max_momentum_is_rejected_naming_it():
     """max_momentum's own range [0, 1] is checked, before base_momentum's [0, max_momentum]."""
-    with pytest.raises(ValueError, match=r"\bmax_momentum must be a finite number in \[0.0, 1.0\], got -0.1"):
+    with pytest.raises(ValueError, match=r"\bmax_momentum must be in \[0, 1\), got -0.1"):
         one_cycle(0, total_steps=50, max_lr=0.1, max_momentum=-0.1, base_momentum=0.0)
 
 
@@ -445,14 +448,14 @@ def test_no_noise_no_floor_and_sgd_is_gradient_descent(rng):
 
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"w0": np.array([1, 2])}, TypeError, r"\bw0 must be a float array"),
-    ({"w0": np.array([1.0, np.nan])}, ValueError, r"\bw0 must be a finite array"),
+    ({"w0": np.array([1.0, np.nan])}, ValueError, r"\bw0 must be finite"),
     ({"curvatures": [1.0]}, ValueError, r"\bcurvatures must be 2 numbers"),
     ({"curvatures": [1.0, -1.0]}, ValueError, r"\bcurvatures must be finite and > 0"),
     ({"curvatures": ["a", "b"]}, ValueError, r"\bcurvatures must be 2 numbers"),
-    ({"lrs": [0.1, -0.1]}, ValueError, r"\blrs\[1\] must be a finite number"),
+    ({"lrs": [0.1, -0.1]}, ValueError, r"\blrs\[1\] must be in \[0, inf\)"),
     ({"batch_size": 0}, ValueError, r"\bbatch_size must be an integer >= 1"),
     ({"batch_size": 2.0}, TypeError, r"\bbatch_size must be an integer"),
-    ({"noise_std": -1.0}, ValueError, r"\bnoise_std must be a finite number"),
+    ({"noise_std": -1.0}, ValueError, r"\bnoise_std must be in \[0, inf\)"),
 ])
 def test_noisy_quadratic_functions_reject_bad_input(rng, kwargs, error, message):
     args = {"w0": np.array([1.0, 2.0]), "curvatures": [1.0, 2.0], "lrs": [0.1, 0.1],
@@ -468,9 +471,9 @@ def test_noisy_quadratic_functions_reject_bad_input(rng, kwargs, error, message)
 
 @pytest.mark.parametrize("lr, kwargs, error, message", [
     (0.1, {"batch_size": 0}, ValueError, r"\bbatch_size must be an integer >= 1"),
-    (-0.1, {}, ValueError, r"\blr must be a finite number"),
+    (-0.1, {}, ValueError, r"\blr must be in \[0, inf\)"),
     (2.0, {}, ValueError, r"\blr must be below 2 / max\(curvatures\)"),
-    (0.1, {"noise_std": float("nan")}, ValueError, r"\bnoise_std must be a finite number"),
+    (0.1, {"noise_std": float("nan")}, ValueError, r"\bnoise_std must be in \[0, inf\)"),
     (0.1, {"curvatures": [0.0, 1.0]}, ValueError, r"\bcurvatures must be finite and > 0"),
     ("0.1", {}, TypeError, r"\blr must be a number"),
 ])

@@ -178,7 +178,7 @@ def test_bad_schedule_arguments_are_rejected(step, start, every, error, name):
 
 
 def test_non_integer_count_is_rejected():
-    with pytest.raises(ValueError, match="n_averaged"):
+    with pytest.raises(TypeError, match="n_averaged"):
         swa_update({"averaged": {"w": np.ones(2)}, "n_averaged": 1.5}, {"w": np.ones(2)})
 
 

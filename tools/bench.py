@@ -215,6 +215,16 @@ def case_adamw(n, warmup, repeats):
         fast_params, fast_state = {"w": w.copy()}, adam.init_adam_state(params)
         results["snippet_inplace"] = _time(
             lambda: adam.adam_step_inplace(fast_params, grads, fast_state, **kwargs), warmup, repeats)
+    # The least a NumPy step can cost: adam_step_inplace makes 15 calls per block; one call over
+    # every block, of the cheapest kind (one array read and written in place), is timed here.
+    scratch = w.copy()
+
+    def one_numpy_pass():
+        for start in range(0, n, adam.BLOCK):
+            block = scratch[start:start + adam.BLOCK]
+            block *= F32(1.0)
+
+    results["numpy_pass"] = _time(one_numpy_pass, warmup, repeats)
     m, v = np.zeros(n, F32), np.zeros(n, F32)
     results["textbook"] = _time(lambda: textbook_adamw(w, g, m, v, 1, F32(LR)), warmup, repeats)
     torch = _torch()
