@@ -690,6 +690,18 @@ def test_the_in_place_steps_say_why_they_refuse_a_view_or_a_read_only_array(modu
             step(params, {"w": np.ones(bad.shape)}, init({"w": np.ones(bad.shape)}), lr=0.1)
 
 
+@pytest.mark.parametrize("step_name", ["adam_step", "adam_step_inplace"])
+def test_a_negative_second_moment_is_refused_by_both_adam_steps(step_name):
+    from snippets import adam
+
+    params = {"w": np.ones(4)}
+    state = adam.init_adam_state(params)
+    state["s"]["w"][2] = -1e-3  # sqrt(s_hat) would be NaN
+    with pytest.raises(ValueError, match=r"^state\['s'\] must be >= 0 \(a mean of squared "
+                                         r"gradients\)$"):
+        getattr(adam, step_name)(params, {"w": np.ones(4)}, state)
+
+
 # ---------------------------------------------------------------- property tests of shapes
 
 FLOATS = st.sampled_from([np.float32, np.float64])
