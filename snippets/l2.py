@@ -1,15 +1,18 @@
 """L2 regularization of a dense network's weight matrices.
 
-Add ``lambd / (2 m) * sum ||W||^2`` to the cost; its derivative adds ``lambd / m * W`` to each weight
-gradient, which shrinks the weights a little at every gradient step ("weight decay"). Biases are not
+Add ``lambd / (2 m) * sum ||W||^2`` to the cost; its derivative adds ``lambd / m * W``
+to each weight gradient, which shrinks the weights a little at every gradient step
+("weight decay"). Biases are not
 penalized: only parameters whose key starts with ``"W"`` are.
 
-Convention: ``lambd`` (``lambda`` is a Python keyword) as in Andrew Ng's course, ``m`` the number of
-training examples the cost averages over. PyTorch's ``weight_decay`` in ``torch.optim.SGD`` adds
-``weight_decay * W`` to the gradient, so it plays the role of ``lambd / m`` here, and it decays the
-biases too unless they are put in a parameter group without it.
+Convention: ``lambd`` (``lambda`` is a Python keyword) as in Andrew Ng's course, ``m``
+the number of training examples the cost averages over. PyTorch's ``weight_decay`` in
+``torch.optim.SGD`` adds ``weight_decay * W`` to the gradient, so it plays the role of
+``lambd / m`` here, and it decays the biases too unless they are put in a parameter
+group without it.
 
-Reference: Krogh and Hertz, "A Simple Weight Decay Can Improve Generalization", NIPS 1991.
+Reference: Krogh and Hertz, "A Simple Weight Decay Can Improve Generalization", NIPS
+1991.
 """
 
 import numpy as np
@@ -85,7 +88,8 @@ def l2_grads(params, grads, lambd, m):
 def _weights(params):
     weights = {key: value for key, value in params.items() if key.startswith("W")}
     if not weights:
-        raise ValueError(f"params has no weight matrices (keys starting with 'W'), got keys {list(params)}")
+        raise ValueError("params has no weight matrices (keys starting with 'W'), "
+                         f"got keys {list(params)}")
     return weights
 
 

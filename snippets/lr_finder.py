@@ -1,14 +1,17 @@
 """The learning-rate range test (the "LR finder").
 
-Train for a short while with a learning rate that grows exponentially from tiny to huge, one mini-batch per
-step, and record the loss. The loss first stays flat, then falls, then explodes; a good learning rate lies
-on the falling part, somewhat below the point where the loss is lowest.
+Train for a short while with a learning rate that grows exponentially from tiny to huge,
+one mini-batch per step, and record the loss. The loss first stays flat, then falls,
+then explodes; a good learning rate lies on the falling part, somewhat below the point
+where the loss is lowest.
 
-The test runs on a *copy* of the parameters with plain SGD: the caller's parameters are left as they were
-and no optimizer state is created, so training starts afterwards from the same point.
+The test runs on a *copy* of the parameters with plain SGD: the caller's parameters are
+left as they were and no optimizer state is created, so training starts afterwards from
+the same point.
 
-References: Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017 (the range test);
-fastai's ``lr_find`` (exponential sweep, smoothed loss, stop at 4x the best loss, "minimum / 10").
+References: Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017
+(the range test); fastai's ``lr_find`` (exponential sweep, smoothed loss, stop at 4x the
+best loss, "minimum / 10").
 """
 
 import itertools
@@ -18,27 +21,31 @@ import numpy as np
 
 
 # --8<-- [start:range_test]
-def lr_range_test(params, loss_and_grads, batches, *, lr_min=1e-7, lr_max=10.0, num_steps=100,
-                  smoothing=0.98, diverge_factor=4.0):
-    """Sweep the learning rate exponentially from ``lr_min`` to ``lr_max`` and record the loss.
+def lr_range_test(params, loss_and_grads, batches, *, lr_min=1e-7, lr_max=10.0,
+                  num_steps=100, smoothing=0.98, diverge_factor=4.0):
+    """Sweep the learning rate exponentially from ``lr_min`` to ``lr_max`` and record
+    the loss.
 
-    At step ``i`` the loss and gradients are computed on the next batch at the current (copied) weights,
-    then one SGD step with ``lrs[i]`` is taken, as in fastai: ``losses[i]`` is the loss *before* the step
-    with ``lrs[i]``. The run stops early when the smoothed loss exceeds ``diverge_factor`` times the best
-    smoothed loss so far, or when the loss or a gradient is not finite.
+    At step ``i`` the loss and gradients are computed on the next batch at the current
+    (copied) weights, then one SGD step with ``lrs[i]`` is taken, as in fastai:
+    ``losses[i]`` is the loss *before* the step with ``lrs[i]``. The run stops early
+    when the smoothed loss exceeds ``diverge_factor`` times the best smoothed loss so
+    far, or when the loss or a gradient is not finite.
 
     Parameters
     ----------
     params : dict of str -> ndarray of float
         Starting parameters. Not modified: the sweep trains a copy.
     loss_and_grads : callable ``(params, batch) -> (loss, grads)``
-        ``loss`` a finite real number, ``grads`` a dict with the same keys and shapes as ``params``.
+        ``loss`` a finite real number, ``grads`` a dict with the same keys and shapes as
+        ``params``.
     batches : iterable of batches (anything ``loss_and_grads`` accepts)
         Cycled if it yields fewer than ``num_steps`` batches.
     lr_min, lr_max : float, 0 < lr_min < lr_max
     num_steps : int >= 2
     smoothing : float in [0, 1)
-        Weight of the past in the exponential moving average of the loss (0: no smoothing).
+        Weight of the past in the exponential moving average of the loss (0: no
+        smoothing).
     diverge_factor : float > 1
 
     Returns
@@ -50,10 +57,12 @@ def lr_range_test(params, loss_and_grads, batches, *, lr_min=1e-7, lr_max=10.0, 
         "stopped_early" : bool, True if the loss diverged before ``num_steps``
     """
     work = {k: p.copy() for k, p in _check_params(params, "params").items()}  # a copy
-    _check_range_arguments(loss_and_grads, lr_min, lr_max, num_steps, smoothing, diverge_factor)
+    _check_range_arguments(loss_and_grads, lr_min, lr_max, num_steps, smoothing,
+                           diverge_factor)
     _check_iterable(batches, "batches")
     schedule = lr_min * (lr_max / lr_min) ** (np.arange(num_steps) / (num_steps - 1))
-    batch_stream = itertools.cycle(batches)  # cycle() keeps the first pass, so generators work too
+    # cycle() keeps the first pass, so generators work too
+    batch_stream = itertools.cycle(batches)
 
     lrs, losses, raw_losses = [], [], []
     average, best, stopped_early = 0.0, math.inf, False
@@ -79,10 +88,12 @@ def lr_range_test(params, loss_and_grads, batches, *, lr_min=1e-7, lr_max=10.0, 
         if not all(np.all(np.isfinite(g)) for g in grads.values()):
             stopped_early = True  # a gradient overflowed: the run diverged
             break
-        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run may overflow: it stops next
-            work = {k: v - v.dtype.type(lr) * np.asarray(grads[k], dtype=v.dtype) for k, v in work.items()}
-    return {"lrs": np.array(lrs), "losses": np.array(losses), "raw_losses": np.array(raw_losses),
-            "stopped_early": stopped_early}
+        # a diverging run may overflow: it stops next
+        with np.errstate(over="ignore", invalid="ignore"):
+            work = {k: v - v.dtype.type(lr) * np.asarray(grads[k], dtype=v.dtype)
+                    for k, v in work.items()}
+    return {"lrs": np.array(lrs), "losses": np.array(losses),
+            "raw_losses": np.array(raw_losses), "stopped_early": stopped_early}
 # --8<-- [end:range_test]
 
 
@@ -94,12 +105,13 @@ def suggest_lr(result, *, method="minimum", divisor=10.0):
     ----------
     result : dict returned by :func:`lr_range_test`
     method : {"minimum", "steepest"}
-        "minimum" (the default, fastai's ``minimum``): the learning rate at the lowest smoothed loss,
-        divided by ``divisor``. The lowest point is where the loss is about to blow up, so one order of
-        magnitude below it is still on the falling part of the curve.
-        "steepest": the learning rate where the smoothed loss falls fastest against log(lr). Shown for
-        comparison only: a slope is a difference of noisy losses, so it can jump by orders of magnitude
-        between runs.
+        "minimum" (the default, fastai's ``minimum``): the learning rate at the lowest
+        smoothed loss, divided by ``divisor``. The lowest point is where the loss is
+        about to blow up, so one order of magnitude below it is still on the falling
+        part of the curve.
+        "steepest": the learning rate where the smoothed loss falls fastest against
+        log(lr). Shown for comparison only: a slope is a difference of noisy losses, so
+        it can jump by orders of magnitude between runs.
     divisor : float >= 1, used by "minimum" only
 
     Returns

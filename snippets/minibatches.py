@@ -1,16 +1,18 @@
 """Mini-batches: shuffle the training set once per epoch, then cut it into batches.
 
-Mini-batch gradient descent takes one step per batch of ``batch_size`` examples: ``batch_size = N``
-is (full-)batch gradient descent, ``batch_size = 1`` is stochastic gradient descent. Building the batches
-takes two steps: shuffle X and y with *one* permutation, so every example keeps its label; then
-partition them in order. When N is not a multiple of the batch size, the last batch is smaller; it is
-kept by default (set ``drop_last=True`` to drop it, as PyTorch's ``DataLoader`` can).
+Mini-batch gradient descent takes one step per batch of ``batch_size`` examples:
+``batch_size = N`` is (full-)batch gradient descent, ``batch_size = 1`` is stochastic
+gradient descent. Building the batches takes two steps: shuffle X and y with *one*
+permutation, so every example keeps its label; then partition them in order. When N is
+not a multiple of the batch size, the last batch is smaller; it is kept by default (set
+``drop_last=True`` to drop it, as PyTorch's ``DataLoader`` can).
 
-Convention: examples are rows (batch-first, ``X`` of shape (N, ...)); Andrew Ng's course stores them as
-columns, shape (features, N), and shuffles with ``X[:, permutation]``.
+Convention: examples are rows (batch-first, ``X`` of shape (N, ...)); Andrew Ng's course
+stores them as columns, shape (features, N), and shuffles with ``X[:, permutation]``.
 
-Reference: Andrew Ng, "Improving Deep Neural Networks", Coursera, week 2 (mini-batch gradient descent);
-Goodfellow, Bengio and Courville, "Deep Learning", MIT Press 2016, section 8.1.3.
+Reference: Andrew Ng, "Improving Deep Neural Networks", Coursera, week 2 (mini-batch
+gradient descent); Goodfellow, Bengio and Courville, "Deep Learning", MIT Press 2016,
+section 8.1.3.
 """
 
 import math
@@ -31,14 +33,15 @@ def shuffle_and_partition(X, y, batch_size, rng, drop_last=False):
     rng : numpy.random.Generator
         Draws the permutation: a new one at every call, i.e. every epoch.
     drop_last : bool
-        Drop the last batch when it has fewer than ``batch_size`` examples (default: keep it).
+        Drop the last batch when it has fewer than ``batch_size`` examples (default:
+        keep it).
 
     Returns
     -------
     list of (X_batch, y_batch) tuples
-        ``ceil(N / batch_size)`` batches (``floor`` with ``drop_last``); each batch holds copies, in
-        shuffled order, and ``X_batch[i]`` is still the example that ``y_batch[i]`` labels. ``X`` and
-        ``y`` are not modified.
+        ``ceil(N / batch_size)`` batches (``floor`` with ``drop_last``); each batch
+        holds copies, in shuffled order, and ``X_batch[i]`` is still the example that
+        ``y_batch[i]`` labels. ``X`` and ``y`` are not modified.
     """
     return list(iterate_minibatches(X, y, batch_size, rng, drop_last=drop_last))
 # --8<-- [end:partition]
@@ -46,10 +49,11 @@ def shuffle_and_partition(X, y, batch_size, rng, drop_last=False):
 
 # --8<-- [start:iterate]
 def iterate_minibatches(X, y, batch_size, rng, drop_last=False):
-    """Generator form of :func:`shuffle_and_partition`: yields one ``(X_batch, y_batch)`` at a time.
+    """Generator form of :func:`shuffle_and_partition`: yields one
+    ``(X_batch, y_batch)`` at a time.
 
-    The arguments are checked and the permutation is drawn when the generator is created, not at the
-    first ``next()``.
+    The arguments are checked and the permutation is drawn when the generator is
+    created, not at the first ``next()``.
 
     Parameters
     ----------
@@ -81,7 +85,8 @@ def _batches(X, y, permutation, batch_size, n_batches):
 
 # --8<-- [start:iterations]
 def iterations_per_epoch(n_examples, batch_size, drop_last=False):
-    """Number of mini-batches (parameter updates) in one epoch, i.e. one pass over the data.
+    """Number of mini-batches (parameter updates) in one epoch, i.e. one pass over the
+    data.
 
     Parameters
     ----------
@@ -91,7 +96,8 @@ def iterations_per_epoch(n_examples, batch_size, drop_last=False):
 
     Returns
     -------
-    int : ``ceil(n_examples / batch_size)``, or ``floor`` when the last partial batch is dropped
+    int : ``ceil(n_examples / batch_size)``, or ``floor`` when the last partial batch
+        is dropped
     """
     _check_int(n_examples, "n_examples", 1)
     _check_int(batch_size, "batch_size", 1)
@@ -104,8 +110,8 @@ def iterations_per_epoch(n_examples, batch_size, drop_last=False):
 def _check_examples(X, y):
     X, y = np.asarray(X), np.asarray(y)
     if X.ndim < 1 or y.ndim < 1:
-        raise ValueError(f"X and y must be at least 1-D with examples along axis 0, got shapes "
-                         f"{X.shape} and {y.shape}")
+        raise ValueError("X and y must be at least 1-D with examples along axis 0, "
+                         f"got shapes {X.shape} and {y.shape}")
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"X and y must have the same number of examples, "
                          f"got {X.shape[0]} and {y.shape[0]}")

@@ -1,15 +1,18 @@
 """A small multilayer perceptron, forward and backward, in NumPy.
 
-ReLU hidden layers and a softmax (one class per example) or sigmoid (independent labels) output,
-trained on the mean cross-entropy. The forward pass keeps a cache of what the backward pass needs;
-the backward pass walks the layers in reverse and returns gradients under the same keys as the params.
+ReLU hidden layers and a softmax (one class per example) or sigmoid (independent labels)
+output, trained on the mean cross-entropy. The forward pass keeps a cache of what the
+backward pass needs; the backward pass walks the layers in reverse and returns gradients
+under the same keys as the params.
 
-Convention: batch-first, as in PyTorch's ``nn.Linear``: activations ``A`` have shape (N, features),
-``W`` has shape (n_out, n_in) and ``Z = A @ W.T + b``. Andrew Ng's course puts examples in columns
-instead (``Z = W A + b``, ``A`` of shape (features, N)); the gradients are the same matrices transposed.
+Convention: batch-first, as in PyTorch's ``nn.Linear``: activations ``A`` have shape (N,
+features), ``W`` has shape (n_out, n_in) and ``Z = A @ W.T + b``. Andrew Ng's course
+puts examples in columns instead (``Z = W A + b``, ``A`` of shape (features, N)); the
+gradients are the same matrices transposed.
 
-References: Rumelhart, Hinton and Williams, "Learning representations by back-propagating errors",
-Nature 323, 1986; Andrew Ng, Deep Learning Specialization, course 1.
+References: Rumelhart, Hinton and Williams, "Learning representations by
+back-propagating errors", Nature 323, 1986; Andrew Ng, Deep Learning Specialization,
+course 1.
 """
 
 import numpy as np
@@ -22,15 +25,17 @@ def mlp_forward(params, X, *, output="softmax", keep_prob=1.0, rng=None, trainin
     Parameters
     ----------
     params : dict of str to ndarray
-        ``{"W1", "b1", ..., "WL", "bL"}`` with ``Wl`` of shape (n_l, n_{l-1}) and ``bl`` of shape (n_l,).
-        All arrays and ``X`` share one float dtype (float32 or float64).
+        ``{"W1", "b1", ..., "WL", "bL"}`` with ``Wl`` of shape (n_l, n_{l-1}) and ``bl``
+        of shape (n_l,). All arrays and ``X`` share one float dtype (float32 or
+        float64).
     X : ndarray of shape (N, n_0)
         A batch of inputs, one example per row.
     output : {"softmax", "sigmoid"}
-        "softmax": probabilities over classes (rows sum to 1). "sigmoid": one independent
-        probability per label (multi-label).
+        "softmax": probabilities over classes (rows sum to 1). "sigmoid": one
+        independent probability per label (multi-label).
     keep_prob : float in (0, 1]
-        Inverted dropout on the hidden activations when ``training``; 1.0 means no dropout.
+        Inverted dropout on the hidden activations when ``training``; 1.0 means no
+        dropout.
     rng : numpy.random.Generator, required when training with ``keep_prob < 1``
     training : bool
         False switches dropout off (test time).
@@ -40,13 +45,14 @@ def mlp_forward(params, X, *, output="softmax", keep_prob=1.0, rng=None, trainin
     out : ndarray of shape (N, n_L), same dtype as ``X``
         Output probabilities.
     cache : dict
-        What :func:`mlp_backward` needs: every layer's input ``A{l-1}``, pre-activation ``Z{l}``,
-        dropout mask ``D{l}`` (or None), plus ``output`` and ``keep_prob``.
+        What :func:`mlp_backward` needs: every layer's input ``A{l-1}``, pre-activation
+        ``Z{l}``, dropout mask ``D{l}`` (or None), plus ``output`` and ``keep_prob``.
 
     Raises
     ------
     ValueError, TypeError
-        For bad keys, shapes, dtypes, non-finite values, ``output``, ``keep_prob`` or ``rng``.
+        For bad keys, shapes, dtypes, non-finite values, ``output``, ``keep_prob`` or
+        ``rng``.
     """
     params, n_layers = _check_layers(params)
     X = _check_input(X, params)
@@ -56,7 +62,8 @@ def mlp_forward(params, X, *, output="softmax", keep_prob=1.0, rng=None, trainin
     if use_dropout:
         _check_rng(rng)
     dtype = X.dtype
-    cache = {"output": output, "keep_prob": float(keep_prob) if use_dropout else 1.0, "A0": X}
+    cache = {"output": output, "keep_prob": float(keep_prob) if use_dropout else 1.0,
+             "A0": X}
     A = X
     for layer in range(1, n_layers + 1):
         Z = A @ params[f"W{layer}"].T + params[f"b{layer}"]  # (N, n_l)
@@ -81,27 +88,30 @@ def mlp_loss(out, Y, *, output="softmax"):
     """Mean cross-entropy over the batch.
 
     softmax: ``-(1/N) sum_n sum_c Y[n, c] log out[n, c]``.
-    sigmoid: ``-(1/N) sum_n sum_k (Y log out + (1 - Y) log(1 - out))``: summed over the labels,
-    averaged over the examples (PyTorch's ``reduction="mean"`` also averages over labels, i.e.
-    divides by N*K).
+    sigmoid: ``-(1/N) sum_n sum_k (Y log out + (1 - Y) log(1 - out))``: summed over the
+    labels, averaged over the examples (PyTorch's ``reduction="mean"`` also averages
+    over labels, i.e. divides by N*K).
 
     Parameters
     ----------
     out : ndarray of shape (N, C), probabilities from :func:`mlp_forward`
     Y : ndarray of float, shape (N, C)
-        One-hot rows (softmax) or 0/1 labels (sigmoid); soft labels in [0, 1] are accepted.
+        One-hot rows (softmax) or 0/1 labels (sigmoid); soft labels in [0, 1] are
+        accepted.
     output : {"softmax", "sigmoid"}
 
     Returns
     -------
     float
-        The loss. Probabilities are clipped away from 0 and 1 by the dtype's smallest normal number
-        before the log, so a saturated output gives a large finite loss, not inf or NaN.
+        The loss. Probabilities are clipped away from 0 and 1 by the dtype's smallest
+        normal number before the log, so a saturated output gives a large finite loss,
+        not inf or NaN.
 
     Raises
     ------
     ValueError, TypeError
-        For mismatched shapes, values outside [0, 1], softmax targets whose rows do not sum to 1.
+        For mismatched shapes, values outside [0, 1], softmax targets whose rows do not
+        sum to 1.
     """
     _check_output(output)
     out = _check_probabilities(out, "out")
@@ -130,8 +140,8 @@ def mlp_backward(params, cache, Y, *, output="softmax"):
     Returns
     -------
     grads : dict of str to ndarray
-        Same keys, shapes and dtype as ``params``: ``dL/dWl`` of shape (n_l, n_{l-1}), ``dL/dbl`` of
-        shape (n_l,).
+        Same keys, shapes and dtype as ``params``: ``dL/dWl`` of shape (n_l, n_{l-1}),
+        ``dL/dbl`` of shape (n_l,).
 
     Raises
     ------
@@ -146,19 +156,20 @@ def mlp_backward(params, cache, Y, *, output="softmax"):
     n = out.shape[0]
     keep_prob = cache["keep_prob"]
     grads = {}
-    # Softmax + cross-entropy and sigmoid + binary cross-entropy share one simple output gradient.
-    dZ = (out - Y) / out.dtype.type(n)                       # (N, n_L)
+    # Softmax + cross-entropy and sigmoid + binary cross-entropy share one simple
+    # output gradient.
+    dZ = (out - Y) / out.dtype.type(n)                     # (N, n_L)
     for layer in range(n_layers, 0, -1):
-        A_prev = cache[f"A{layer - 1}"]                      # (N, n_{l-1})
-        grads[f"W{layer}"] = dZ.T @ A_prev                   # (n_l, n_{l-1})
-        grads[f"b{layer}"] = dZ.sum(axis=0)                  # (n_l,)
+        A_prev = cache[f"A{layer - 1}"]                    # (N, n_{l-1})
+        grads[f"W{layer}"] = dZ.T @ A_prev                 # (n_l, n_{l-1})
+        grads[f"b{layer}"] = dZ.sum(axis=0)                # (n_l,)
         if layer == 1:
             break
-        dA = dZ @ params[f"W{layer}"]                        # (N, n_{l-1})
+        dA = dZ @ params[f"W{layer}"]                      # (N, n_{l-1})
         mask = cache[f"D{layer - 1}"]
-        if mask is not None:                                 # same mask, same scale
+        if mask is not None:                               # same mask, same scale
             dA = dA * mask / out.dtype.type(keep_prob)
-        dZ = dA * (cache[f"Z{layer - 1}"] > 0)               # ReLU'(z): 1 if z > 0 else 0
+        dZ = dA * (cache[f"Z{layer - 1}"] > 0)             # ReLU'(z): 1 if z > 0 else 0
     return {key: grads[key] for key in params}
 # --8<-- [end:backward]
 
@@ -176,8 +187,8 @@ def mlp_predict(params, X, *, output="softmax"):
     Returns
     -------
     ndarray of int
-        softmax: shape (N,), the most probable class of each example. sigmoid: shape (N, K), 1 where
-        the label's probability exceeds 0.5, else 0.
+        softmax: shape (N,), the most probable class of each example. sigmoid: shape (N,
+        K), 1 where the label's probability exceeds 0.5, else 0.
 
     Raises
     ------
@@ -212,14 +223,16 @@ def _check_layers(params):
     n_layers = len(params) // 2
     expected = {f"{kind}{layer}" for layer in range(1, n_layers + 1) for kind in "Wb"}
     if len(params) % 2 or set(params) != expected:
-        raise ValueError(f"params keys must be W1, b1, ..., WL, bL, got {sorted(params)}")
+        raise ValueError("params keys must be W1, b1, ..., WL, bL, "
+                         f"got {sorted(params)}")
     dtype = params["W1"].dtype
     for layer in range(1, n_layers + 1):
         W = _check_float_array(params[f"W{layer}"], f"params['W{layer}']", ndim=2)
         b = _check_float_array(params[f"b{layer}"], f"params['b{layer}']", ndim=1)
         if b.shape != (W.shape[0],):
-            raise ValueError(f"params['b{layer}'] must have shape ({W.shape[0]},) to match "
-                             f"params['W{layer}'] of shape {W.shape}, got {b.shape}")
+            raise ValueError(f"params['b{layer}'] must have shape ({W.shape[0]},) "
+                             f"to match params['W{layer}'] of shape {W.shape}, "
+                             f"got {b.shape}")
         if layer > 1 and W.shape[1] != params[f"W{layer - 1}"].shape[0]:
             raise ValueError(f"params['W{layer}'] has shape {W.shape}: its n_in must "
                              "equal "

@@ -1,21 +1,23 @@
 """Gradient descent with momentum, in the two forms a reader meets.
 
-Momentum keeps a velocity, a running sum of past gradients, and steps along it instead of along the
-latest gradient alone: oscillating components cancel out and consistent ones add up.
+Momentum keeps a velocity, a running sum of past gradients, and steps along it instead
+of along the latest gradient alone: oscillating components cancel out and consistent
+ones add up.
 
 - ``form="pytorch"`` (``torch.optim.SGD``, Sutskever et al. 2013 without the lr inside):
-  ``v = beta * v + (1 - dampening) * g`` and ``w = w - lr * v``. As in PyTorch, the very first step
-  sets ``v = g``, the raw gradient, even when ``dampening`` is not zero.
-- ``form="ema"`` (Andrew Ng's course): ``v = beta * v + (1 - beta) * g``, starting from ``v = 0``,
-  and ``w = w - lr * v``. Its velocity is ``(1 - beta)`` times PyTorch's, so the two give the same
-  path when ``lr_ema = lr_pytorch / (1 - beta)``.
+  ``v = beta * v + (1 - dampening) * g`` and ``w = w - lr * v``. As in PyTorch, the very
+  first step sets ``v = g``, the raw gradient, even when ``dampening`` is not zero.
+- ``form="ema"`` (Andrew Ng's course): ``v = beta * v + (1 - beta) * g``, starting from
+  ``v = 0``, and ``w = w - lr * v``. Its velocity is ``(1 - beta)`` times PyTorch's, so
+  the two give the same path when ``lr_ema = lr_pytorch / (1 - beta)``.
 
-Both keep the learning rate *outside* the velocity, so a learning-rate schedule acts at once.
+Both keep the learning rate *outside* the velocity, so a learning-rate schedule acts at
+once.
 
-References: Polyak, "Some methods of speeding up the convergence of iteration methods", 1964;
-Sutskever, Martens, Dahl and Hinton, "On the importance of initialization and momentum in deep
-learning", ICML 2013; Andrew Ng, Deep Learning Specialization, course 2 ("Gradient descent with
-momentum"); PyTorch documentation of ``torch.optim.SGD``.
+References: Polyak, "Some methods of speeding up the convergence of iteration methods",
+1964; Sutskever, Martens, Dahl and Hinton, "On the importance of initialization and
+momentum in deep learning", ICML 2013; Andrew Ng, Deep Learning Specialization, course 2
+("Gradient descent with momentum"); PyTorch documentation of ``torch.optim.SGD``.
 """
 
 import numpy as np
@@ -38,12 +40,14 @@ def init_momentum_state(params):
         ``{"step": 0, "velocity": {name: zeros of the parameter's shape and dtype}}``.
     """
     params = _check_params(params, "params")
-    return {"step": 0, "velocity": {name: np.zeros_like(p) for name, p in params.items()}}
+    return {"step": 0,
+            "velocity": {name: np.zeros_like(p) for name, p in params.items()}}
 # --8<-- [end:init]
 
 
 # --8<-- [start:step]
-def momentum_step(params, grads, state, *, lr, beta=0.9, form="pytorch", dampening=0.0, nesterov=False):
+def momentum_step(params, grads, state, *, lr, beta=0.9, form="pytorch", dampening=0.0,
+                  nesterov=False):
     """One step of gradient descent with momentum; inputs are not modified.
 
     Parameters
@@ -63,8 +67,8 @@ def momentum_step(params, grads, state, *, lr, beta=0.9, form="pytorch", dampeni
     dampening : float in [0, 1]
         PyTorch's dampening of the new gradient (``form="pytorch"`` only).
     nesterov : bool
-        Nesterov momentum as in PyTorch: step along ``g + beta*v`` (``form="pytorch"`` only,
-        needs ``beta > 0`` and ``dampening = 0``).
+        Nesterov momentum as in PyTorch: step along ``g + beta*v`` (``form="pytorch"``
+        only, needs ``beta > 0`` and ``dampening = 0``).
 
     Returns
     -------
@@ -82,7 +86,8 @@ def momentum_step(params, grads, state, *, lr, beta=0.9, form="pytorch", dampeni
         if form == "ema":
             v = beta * v + (1 - beta) * g
         elif first_step:
-            v = g.copy()  # PyTorch: the first buffer is the raw gradient, dampening or not
+            # PyTorch: the first buffer is the raw gradient, dampening or not
+            v = g.copy()
         else:
             v = beta * v + (1 - dampening) * g
         direction = g + beta * v if nesterov else v
@@ -96,14 +101,16 @@ def momentum_step(params, grads, state, *, lr, beta=0.9, form="pytorch", dampeni
 BLOCK = 1 << 15  # elements per block: a few blocks of float32 fit in a core's L2 cache
 
 
-def momentum_step_inplace(params, grads, state, *, lr, beta=0.9, form="pytorch", dampening=0.0,
-                          nesterov=False):
-    """The same update as :func:`momentum_step`, written for speed: arrays are updated in place.
+def momentum_step_inplace(params, grads, state, *, lr, beta=0.9, form="pytorch",
+                          dampening=0.0, nesterov=False):
+    """The same update as :func:`momentum_step`, written for speed: arrays are updated
+    in place.
 
-    ``params`` and ``state["velocity"]`` are modified and returned. Each array is processed in blocks of
-    ``BLOCK`` elements with one scratch buffer, so the four elementwise operations of a block run while
-    its data is still in the cache: memory is read and written about once per array instead of once per
-    operation, and no temporary array is allocated. Results equal :func:`momentum_step`'s up to
+    ``params`` and ``state["velocity"]`` are modified and returned. Each array is
+    processed in blocks of ``BLOCK`` elements with one scratch buffer, so the four
+    elementwise operations of a block run while its data is still in the cache: memory
+    is read and written about once per array instead of once per operation, and no
+    temporary array is allocated. Results equal :func:`momentum_step`'s up to
     floating-point rounding.
 
     Parameters
@@ -117,7 +124,8 @@ def momentum_step_inplace(params, grads, state, *, lr, beta=0.9, form="pytorch",
     Returns
     -------
     params : dict, the same dict, its arrays updated in place
-    state : dict, the same dict, its velocity updated in place and ``step`` increased by one
+    state : dict, the same dict, its velocity updated in place and ``step`` increased
+        by one
     """
     _check_momentum_inplace(params, grads, state)
     _check_momentum_hyperparameters(lr, beta, form, dampening, nesterov)
@@ -126,25 +134,27 @@ def momentum_step_inplace(params, grads, state, *, lr, beta=0.9, form="pytorch",
         c = w.dtype.type  # scalars in the arrays' dtype: float32 stays float32
         g, v = grads[name].reshape(-1), state["velocity"][name].reshape(-1)
         w = w.reshape(-1)
-        scale = c(1.0 - beta) if form == "ema" else c(1.0) if first_step else c(1.0 - dampening)
+        scale = (c(1.0 - beta) if form == "ema" else c(1.0) if first_step
+                 else c(1.0 - dampening))
         keep = c(0.0) if first_step and form == "pytorch" else c(beta)
         scratch = np.empty(min(BLOCK, w.size), dtype=w.dtype)
         for start in range(0, w.size, BLOCK):
             block = slice(start, start + BLOCK)
-            vb, gb, wb, tmp = v[block], g[block], w[block], scratch[: min(BLOCK, w.size - start)]
-            vb *= keep                                   # v = beta * v ...
+            vb, gb, wb, tmp = (v[block], g[block], w[block],
+                               scratch[: min(BLOCK, w.size - start)])
+            vb *= keep                               # v = beta * v ...
             if scale == 1:
-                vb += gb                                 # ... + g
+                vb += gb                             # ... + g
             else:
                 np.multiply(gb, scale, out=tmp)
-                vb += tmp                                # ... + (1 - dampening or beta) * g
+                vb += tmp                            # ... + (1 - dampening or beta) * g
             if nesterov:
                 np.multiply(vb, c(beta), out=tmp)
-                tmp += gb                                # direction g + beta * v
+                tmp += gb                            # direction g + beta * v
             else:
                 tmp[...] = vb
             tmp *= c(lr)
-            wb -= tmp                                    # w = w - lr * direction
+            wb -= tmp                                # w = w - lr * direction
     state["step"] += 1
     return params, state
 # --8<-- [end:inplace]
@@ -163,7 +173,8 @@ def tuned_gradient_descent(c_min, c_max):
     c_min : float > 0
         Smallest curvature (``mu`` in Nesterov's book).
     c_max : float >= c_min
-        Largest curvature (``L`` there); ``kappa = c_max / c_min``, the condition number.
+        Largest curvature (``L`` there); ``kappa = c_max / c_min``, the condition
+        number.
 
     Returns
     -------

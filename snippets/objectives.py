@@ -1,18 +1,21 @@
 """Objective (loss) functions and their gradients.
 
-Regression uses the mean squared error. Classification losses take *logits* (scores before any sigmoid
-or softmax) and fold the activation into the loss, which is both simpler to differentiate and stable for
-large scores. One label per example: softmax cross-entropy. Any number of labels per example
-(multi-label): one independent sigmoid per label with binary cross-entropy, never a softmax, which
-forces the labels to compete for a total probability of 1.
+Regression uses the mean squared error. Classification losses take *logits* (scores
+before any sigmoid or softmax) and fold the activation into the loss, which is both
+simpler to differentiate and stable for large scores. One label per example: softmax
+cross-entropy. Any number of labels per example (multi-label): one independent sigmoid
+per label with binary cross-entropy, never a softmax, which forces the labels to compete
+for a total probability of 1.
 
-Conventions: ``reduction="mean"`` averages over every element, as PyTorch's ``MSELoss`` and
-``BCEWithLogitsLoss`` do by default (for multi-label targets of shape (N, K) that is a mean over N*K
-terms, not over N); ``CrossEntropyLoss`` averages over the N examples. ``reduction="sum"`` adds instead.
-The MSE has no factor 1/2 (Andrew Ng's course uses one; it only rescales the gradient by 2).
+Conventions: ``reduction="mean"`` averages over every element, as PyTorch's ``MSELoss``
+and ``BCEWithLogitsLoss`` do by default (for multi-label targets of shape (N, K) that is
+a mean over N*K terms, not over N); ``CrossEntropyLoss`` averages over the N examples.
+``reduction="sum"`` adds instead. The MSE has no factor 1/2 (Andrew Ng's course uses
+one; it only rescales the gradient by 2).
 
-References: Goodfellow, Bengio and Courville, "Deep Learning", MIT Press 2016, sections 6.2.2
-(sigmoid and softmax output units) and 3.13 (the softplus form of the log-sigmoid).
+References: Goodfellow, Bengio and Courville, "Deep Learning", MIT Press 2016, sections
+6.2.2 (sigmoid and softmax output units) and 3.13 (the softplus form of the
+log-sigmoid).
 """
 
 import numpy as np
@@ -36,7 +39,8 @@ def mse(y_pred, y_true, reduction="mean"):
 
 
 def mse_grad(y_pred, y_true, reduction="mean"):
-    """Gradient of :func:`mse` with respect to ``y_pred``: ``2 (y_pred - y_true) / n_elements``.
+    """Gradient of :func:`mse` with respect to ``y_pred``:
+    ``2 (y_pred - y_true) / n_elements``.
 
     Parameters
     ----------
@@ -57,8 +61,9 @@ def bce_with_logits(logits, targets, reduction="mean"):
     """Binary cross-entropy of ``sigmoid(logits)`` against ``targets``, from the logits.
 
     Per element, ``-[y log s + (1 - y) log(1 - s)]`` with ``s = sigmoid(z)`` equals
-    ``max(z, 0) - z y + log(1 + exp(-|z|))``, which never overflows and never takes ``log(0)``.
-    With targets of shape (N, K) this is the multi-label loss: K independent binary problems.
+    ``max(z, 0) - z y + log(1 + exp(-|z|))``, which never overflows and never takes
+    ``log(0)``. With targets of shape (N, K) this is the multi-label loss: K independent
+    binary problems.
 
     Parameters
     ----------
@@ -79,7 +84,8 @@ def bce_with_logits(logits, targets, reduction="mean"):
 
 
 def bce_with_logits_grad(logits, targets, reduction="mean"):
-    """Gradient of :func:`bce_with_logits` with respect to the logits: ``(sigmoid(z) - y) / n``.
+    """Gradient of :func:`bce_with_logits` with respect to the logits:
+    ``(sigmoid(z) - y) / n``.
 
     Parameters
     ----------
@@ -99,17 +105,18 @@ def bce_with_logits_grad(logits, targets, reduction="mean"):
 
 # --8<-- [start:softmax_ce]
 def softmax_cross_entropy(logits, labels, reduction="mean"):
-    """Cross-entropy of ``softmax(logits)`` against one class per example, from the logits.
+    """Cross-entropy of ``softmax(logits)`` against one class per example, from the
+    logits.
 
-    Per example, ``-log softmax(z)[label] = logsumexp(z) - z[label]``, computed with the maximum
-    subtracted so that it never overflows.
+    Per example, ``-log softmax(z)[label] = logsumexp(z) - z[label]``, computed with the
+    maximum subtracted so that it never overflows.
 
     Parameters
     ----------
     logits : ndarray of float, shape (N, K)
     labels : ndarray of int, shape (N,), values in [0, K)
-        Class indices, as PyTorch's ``CrossEntropyLoss`` takes them; or float class probabilities of
-        shape (N, K) whose rows sum to 1 (soft targets).
+        Class indices, as PyTorch's ``CrossEntropyLoss`` takes them; or float class
+        probabilities of shape (N, K) whose rows sum to 1 (soft targets).
     reduction : {"mean", "sum"}
         "mean" averages over the N examples (PyTorch's default).
 
@@ -123,7 +130,8 @@ def softmax_cross_entropy(logits, labels, reduction="mean"):
 
 
 def softmax_cross_entropy_grad(logits, labels, reduction="mean"):
-    """Gradient of :func:`softmax_cross_entropy` with respect to the logits: ``(softmax(z) - p) / N``.
+    """Gradient of :func:`softmax_cross_entropy` with respect to the logits:
+    ``(softmax(z) - p) / N``.
 
     Parameters
     ----------
@@ -142,11 +150,12 @@ def softmax_cross_entropy_grad(logits, labels, reduction="mean"):
 
 # --8<-- [start:multilabel]
 def multilabel_predict(logits, threshold=0.5):
-    """Multi-label output: one independent sigmoid per label, then a threshold per label.
+    """Multi-label output: one independent sigmoid per label, then a threshold per
+    label.
 
-    Each label's probability depends on its own logit only, so several labels can be near 1 at once
-    (a photo with both a cloud and a road). Train with :func:`bce_with_logits` on 0/1 targets of shape
-    (N, K).
+    Each label's probability depends on its own logit only, so several labels can be
+    near 1 at once (a photo with both a cloud and a road). Train with
+    :func:`bce_with_logits` on 0/1 targets of shape (N, K).
 
     Parameters
     ----------
@@ -201,7 +210,8 @@ def _check_pair(a, b, name_a, name_b):
 
 def _check_unit_interval(y, name):
     if np.any((y < 0) | (y > 1)):
-        raise ValueError(f"{name} must be in [0, 1], got values from {y.min()} to {y.max()}")
+        raise ValueError(f"{name} must be in [0, 1], got values from {y.min()} "
+                         f"to {y.max()}")
 
 
 def _check_logits_and_labels(logits, labels):
@@ -210,23 +220,27 @@ def _check_logits_and_labels(logits, labels):
     labels = np.asarray(labels)
     if np.issubdtype(labels.dtype, np.integer):
         if labels.shape != (n,):
-            raise ValueError(f"integer labels must have shape ({n},) to match logits, got {labels.shape}")
+            raise ValueError(f"integer labels must have shape ({n},) to match logits, "
+                             f"got {labels.shape}")
         if np.any((labels < 0) | (labels >= k)):
-            raise ValueError(f"labels must be class indices in [0, {k}), got values from "
-                             f"{labels.min()} to {labels.max()}")
+            raise ValueError(f"labels must be class indices in [0, {k}), "
+                             f"got values from {labels.min()} to {labels.max()}")
         p = np.zeros_like(z)
         p[np.arange(n), labels] = 1
         return z, p
     if np.issubdtype(labels.dtype, np.floating):
         p = _check_float_array(labels, "labels")
         if p.shape != z.shape:
-            raise ValueError(f"probability labels must have the shape of logits {z.shape}, got {p.shape}")
+            raise ValueError("probability labels must have the shape of logits "
+                             f"{z.shape}, got {p.shape}")
         _check_unit_interval(p, "labels")
         if not np.allclose(p.sum(axis=1), 1, atol=1e-5):
-            raise ValueError("probability labels must sum to 1 in every row (for several labels per "
-                             "example, use bce_with_logits, not a softmax)")
+            raise ValueError("probability labels must sum to 1 in every row (for "
+                             "several labels per example, use bce_with_logits, "
+                             "not a softmax)")
         return z, p.astype(z.dtype, copy=False)
-    raise TypeError(f"labels must be int class indices or float probabilities, got dtype {labels.dtype}")
+    raise TypeError("labels must be int class indices or float probabilities, "
+                    f"got dtype {labels.dtype}")
 
 
 def _check_float_array(x, name, ndim=None, shape=None):

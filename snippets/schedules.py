@@ -1,19 +1,20 @@
 """Learning-rate schedules as pure functions of the step.
 
-Each function maps a step index (the number of updates done so far, starting at 0) to the learning rate
-for the next update. There is no hidden state: calling a schedule to plot it does not advance it, and
-resuming training at step ``k`` needs nothing but ``k``.
+Each function maps a step index (the number of updates done so far, starting at 0) to
+the learning rate for the next update. There is no hidden state: calling a schedule to
+plot it does not advance it, and resuming training at step ``k`` needs nothing but
+``k``.
 
-Each schedule equals a PyTorch scheduler after ``k`` calls to ``scheduler.step()``: ``step_decay`` is
-``StepLR``, ``triangular_clr`` is ``CyclicLR(mode="triangular")``, ``sgdr`` is
-``CosineAnnealingWarmRestarts`` and ``one_cycle`` is ``OneCycleLR`` (two phases by default, the paper's
-three with ``three_phase=True``).
+Each schedule equals a PyTorch scheduler after ``k`` calls to ``scheduler.step()``:
+``step_decay`` is ``StepLR``, ``triangular_clr`` is ``CyclicLR(mode="triangular")``,
+``sgdr`` is ``CosineAnnealingWarmRestarts`` and ``one_cycle`` is ``OneCycleLR`` (two
+phases by default, the paper's three with ``three_phase=True``).
 
 References: Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017;
-Loshchilov and Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR 2017;
-Smith and Topin, "Super-Convergence: Very Fast Training of Neural Networks Using Large Learning Rates", 2017
-(arXiv:1708.07120); Smith, "A disciplined approach to neural network hyper-parameters: Part 1", 2018
-(arXiv:1803.09820).
+Loshchilov and Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR
+2017; Smith and Topin, "Super-Convergence: Very Fast Training of Neural Networks Using
+Large Learning Rates", 2017 (arXiv:1708.07120); Smith, "A disciplined approach to neural
+network hyper-parameters: Part 1", 2018 (arXiv:1803.09820).
 """
 
 import math
@@ -23,7 +24,8 @@ import numpy as np
 
 # --8<-- [start:step_decay]
 def step_decay(step, *, lr0, drop, every):
-    """Step decay: multiply the learning rate by ``drop`` every ``every`` steps (PyTorch ``StepLR``).
+    """Step decay: multiply the learning rate by ``drop`` every ``every`` steps (PyTorch
+    ``StepLR``).
 
     Parameters
     ----------
@@ -51,10 +53,12 @@ def step_decay(step, *, lr0, drop, every):
 
 # --8<-- [start:triangular_clr]
 def triangular_clr(step, *, base_lr, max_lr, step_size):
-    """Triangular cyclical learning rate (Smith 2017; PyTorch ``CyclicLR(mode="triangular")``).
+    """Triangular cyclical learning rate (Smith 2017; PyTorch
+    ``CyclicLR(mode="triangular")``).
 
-    The rate climbs linearly from ``base_lr`` to ``max_lr`` in ``step_size`` steps, comes back down in
-    ``step_size`` steps, and repeats: one cycle is ``2 * step_size`` steps.
+    The rate climbs linearly from ``base_lr`` to ``max_lr`` in ``step_size`` steps,
+    comes back down in ``step_size`` steps, and repeats: one cycle is ``2 * step_size``
+    steps.
 
     Parameters
     ----------
@@ -65,13 +69,15 @@ def triangular_clr(step, *, base_lr, max_lr, step_size):
     max_lr : float >= base_lr
         Upper bound, reached at steps ``step_size, 3 * step_size, ...``.
     step_size : int >= 1
-        Half a cycle, in steps (``step_size_up`` in ``CyclicLR``; Smith suggests 2 to 10 epochs).
+        Half a cycle, in steps (``step_size_up`` in ``CyclicLR``; Smith suggests 2 to 10
+        epochs).
 
     Returns
     -------
     float
-        ``base_lr + (max_lr - base_lr) * max(0, 1 - x)`` with ``x = |step / step_size - 2 * cycle + 1|``
-        and ``cycle = floor(1 + step / (2 * step_size))``.
+        ``base_lr + (max_lr - base_lr) * max(0, 1 - x)`` with
+        ``x = |step / step_size - 2 * cycle + 1|`` and
+        ``cycle = floor(1 + step / (2 * step_size))``.
     """
     _check_int(step, "step", 0)
     _check_number(base_lr, "base_lr", 0)
@@ -86,10 +92,12 @@ def triangular_clr(step, *, base_lr, max_lr, step_size):
 
 # --8<-- [start:sgdr]
 def sgdr(step, *, lr_max, T_0, T_mult=1, eta_min=0.0):
-    """Cosine annealing with warm restarts (SGDR; PyTorch ``CosineAnnealingWarmRestarts``).
+    """Cosine annealing with warm restarts (SGDR; PyTorch
+    ``CosineAnnealingWarmRestarts``).
 
-    The rate follows half a cosine from ``lr_max`` down towards ``eta_min`` over a period of ``T_i``
-    steps, then restarts at ``lr_max``; each period is ``T_mult`` times longer than the one before.
+    The rate follows half a cosine from ``lr_max`` down towards ``eta_min`` over a
+    period of ``T_i`` steps, then restarts at ``lr_max``; each period is ``T_mult``
+    times longer than the one before.
 
     Parameters
     ----------
@@ -107,8 +115,8 @@ def sgdr(step, *, lr_max, T_0, T_mult=1, eta_min=0.0):
     Returns
     -------
     float
-        ``eta_min + (lr_max - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2``, with ``T_cur`` the steps
-        since the last restart.
+        ``eta_min + (lr_max - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2``, with
+        ``T_cur`` the steps since the last restart.
     """
     _check_int(step, "step", 0)
     _check_int(T_0, "T_0", 1)
@@ -128,19 +136,22 @@ def sgdr(step, *, lr_max, T_0, T_mult=1, eta_min=0.0):
 
 
 # --8<-- [start:one_cycle]
-def one_cycle(step, *, total_steps, max_lr, pct_start=0.3, div_factor=25.0, final_div_factor=1e4,
-              anneal="cos", three_phase=False, base_momentum=0.85, max_momentum=0.95,
-              cycle_momentum=True):
-    """The 1cycle policy (Smith and Topin 2017; PyTorch ``OneCycleLR``): learning rate and momentum.
+def one_cycle(step, *, total_steps, max_lr, pct_start=0.3, div_factor=25.0,
+              final_div_factor=1e4, anneal="cos", three_phase=False, base_momentum=0.85,
+              max_momentum=0.95, cycle_momentum=True):
+    """The 1cycle policy (Smith and Topin 2017; PyTorch ``OneCycleLR``): learning rate
+    and momentum.
 
-    The rate warms up from ``max_lr / div_factor`` to ``max_lr`` over the first ``pct_start`` of the
-    run while momentum falls from ``max_momentum`` to ``base_momentum``; then:
+    The rate warms up from ``max_lr / div_factor`` to ``max_lr`` over the first
+    ``pct_start`` of the run while momentum falls from ``max_momentum`` to
+    ``base_momentum``; then:
 
-    - ``three_phase=False`` (PyTorch's and fastai's default): one phase anneals the rate from ``max_lr``
-      to ``min_lr = max_lr / (div_factor * final_div_factor)`` while momentum climbs back.
-    - ``three_phase=True`` (the paper): the rate comes back down to ``max_lr / div_factor`` in as many
-      steps as the warm-up took, mirroring it, then a last phase "annihilates" it to ``min_lr`` at
-      constant ``max_momentum``.
+    - ``three_phase=False`` (PyTorch's and fastai's default): one phase anneals the rate
+      from ``max_lr`` to ``min_lr = max_lr / (div_factor * final_div_factor)`` while
+      momentum climbs back.
+    - ``three_phase=True`` (the paper): the rate comes back down to
+      ``max_lr / div_factor`` in as many steps as the warm-up took, mirroring it, then a
+      last phase "annihilates" it to ``min_lr`` at constant ``max_momentum``.
 
     Parameters
     ----------
@@ -152,8 +163,9 @@ def one_cycle(step, *, total_steps, max_lr, pct_start=0.3, div_factor=25.0, fina
         Peak learning rate.
     pct_start : float in (0, 1)
         Fraction of the run spent warming up. The warm-up must end after step 0
-        (``pct_start * total_steps > 1``), and with ``three_phase`` the first two phases must end before the
-        last step (``2 * pct_start * total_steps < total_steps + 1``).
+        (``pct_start * total_steps > 1``), and with ``three_phase`` the first two phases
+        must end before the last step
+        (``2 * pct_start * total_steps < total_steps + 1``).
     div_factor, final_div_factor : float >= 1
         Initial rate ``max_lr / div_factor``; final rate ``initial / final_div_factor``.
     anneal : {"cos", "linear"}
@@ -170,11 +182,13 @@ def one_cycle(step, *, total_steps, max_lr, pct_start=0.3, div_factor=25.0, fina
     lr : float
     momentum : float, or None when ``cycle_momentum`` is False
     """
-    _check_one_cycle_args(step, total_steps, max_lr, pct_start, div_factor, final_div_factor, anneal,
-                          three_phase, base_momentum, max_momentum, cycle_momentum)
+    _check_one_cycle_args(step, total_steps, max_lr, pct_start, div_factor,
+                          final_div_factor, anneal, three_phase, base_momentum,
+                          max_momentum, cycle_momentum)
     initial_lr = max_lr / div_factor
     min_lr = initial_lr / final_div_factor
-    warm_end = pct_start * total_steps - 1  # phase boundaries, as steps (may be fractional)
+    # phase boundaries, as steps (may be fractional)
+    warm_end = pct_start * total_steps - 1
     if three_phase:
         phases = [(warm_end, initial_lr, max_lr, max_momentum, base_momentum),
                   (2 * warm_end, max_lr, initial_lr, base_momentum, max_momentum),
@@ -184,7 +198,8 @@ def one_cycle(step, *, total_steps, max_lr, pct_start=0.3, div_factor=25.0, fina
                   (total_steps - 1, max_lr, min_lr, base_momentum, max_momentum)]
     start = 0.0
     for end, lr_a, lr_b, mom_a, mom_b in phases:
-        if step <= end:  # the last phase ends at total_steps - 1, so some phase always matches
+        # the last phase ends at total_steps - 1, so some phase always matches
+        if step <= end:
             pct = (step - start) / (end - start)  # 0 at the phase's start, 1 at its end
             lr = _anneal(lr_a, lr_b, pct, anneal)
             momentum = _anneal(mom_a, mom_b, pct, anneal) if cycle_momentum else None
@@ -318,7 +333,8 @@ def _check_quadratic(w0, curvatures):
 def _check_noisy_curvatures(curvatures, d=None):
     c = np.asarray(curvatures, dtype=float) if _is_numbers(curvatures) else None
     if c is None or c.ndim != 1 or c.size == 0 or (d is not None and c.size != d):
-        count = f"{d} numbers, one per coordinate of w0" if d else "a sequence of numbers"
+        count = (f"{d} numbers, one per coordinate of w0" if d
+                 else "a sequence of numbers")
         raise ValueError(f"curvatures must be {count}, got {curvatures!r}")
     if not np.all(np.isfinite(c)) or not np.all(c > 0):
         raise ValueError(f"curvatures must be finite and > 0, got {c}")
@@ -327,7 +343,8 @@ def _check_noisy_curvatures(curvatures, d=None):
 
 def _check_lrs(lrs):
     if isinstance(lrs, (str, bytes, dict)) or not hasattr(lrs, "__iter__"):
-        raise TypeError(f"lrs must be a sequence of learning rates, got {type(lrs).__name__}")
+        raise TypeError("lrs must be a sequence of learning rates, "
+                        f"got {type(lrs).__name__}")
     lrs = [_check_number(lr, f"lrs[{k}]", low=0.0) for k, lr in enumerate(lrs)]
     if not lrs:
         raise ValueError("lrs must hold at least one learning rate, got none")
@@ -348,12 +365,14 @@ def _check_order(low, low_name, high, high_name):
                          f"{high_name}={high}")
 
 
-def _check_one_cycle_args(step, total_steps, max_lr, pct_start, div_factor, final_div_factor, anneal,
-                          three_phase, base_momentum, max_momentum, cycle_momentum):
+def _check_one_cycle_args(step, total_steps, max_lr, pct_start, div_factor,
+                          final_div_factor, anneal, three_phase, base_momentum,
+                          max_momentum, cycle_momentum):
     _check_int(step, "step", 0)
     _check_int(total_steps, "total_steps", 2)
     if step >= total_steps:
-        raise ValueError(f"step must be in [0, total_steps - 1] = [0, {total_steps - 1}], got {step}")
+        raise ValueError("step must be in [0, total_steps - 1] = "
+                         f"[0, {total_steps - 1}], got {step}")
     _check_number(max_lr, "max_lr", 0, low_open=True)
     # pct_start = 1 would leave no steps to anneal
     _check_number(pct_start, "pct_start", 0, 1, low_open=True, high_open=True)
@@ -366,12 +385,12 @@ def _check_one_cycle_args(step, total_steps, max_lr, pct_start, div_factor, fina
     _check_number(base_momentum, "base_momentum", 0, 1, high_open=True)
     _check_order(base_momentum, "base_momentum", max_momentum, "max_momentum")
     if pct_start * total_steps <= 1:
-        raise ValueError(f"pct_start * total_steps must be > 1 so the warm-up ends after step 0, "
-                         f"got {pct_start} * {total_steps}")
+        raise ValueError("pct_start * total_steps must be > 1 so the warm-up ends "
+                         f"after step 0, got {pct_start} * {total_steps}")
     if three_phase and 2 * pct_start * total_steps >= total_steps + 1:
-        raise ValueError(f"with three_phase, 2 * pct_start * total_steps must be < total_steps + 1 so "
-                         f"the annihilation phase is not empty, got pct_start={pct_start}, "
-                         f"total_steps={total_steps}")
+        raise ValueError("with three_phase, 2 * pct_start * total_steps must be "
+                         "< total_steps + 1 so the annihilation phase is not empty, "
+                         f"got pct_start={pct_start}, total_steps={total_steps}")
 
 
 def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,

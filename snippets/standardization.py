@@ -1,17 +1,17 @@
 """Standardizing input features.
 
-Shift and scale every input feature to mean 0 and standard deviation 1, using statistics computed on
-the *training* split only, then apply those same statistics to every split (validation, test, and new
-data in production). Features on comparable scales give a rounder loss surface, so one learning rate
-suits every weight.
+Shift and scale every input feature to mean 0 and standard deviation 1, using statistics
+computed on the *training* split only, then apply those same statistics to every split
+(validation, test, and new data in production). Features on comparable scales give a
+rounder loss surface, so one learning rate suits every weight.
 
-Conventions: the standard deviation is the population one (divide by N, ``ddof=0``), as in
-scikit-learn's ``StandardScaler`` and in batch normalization's normalizing step. A feature that is
-constant on the training data (zero variance) gets ``std = 1``: it is only centred (to 0), never divided
-by zero.
+Conventions: the standard deviation is the population one (divide by N, ``ddof=0``), as
+in scikit-learn's ``StandardScaler`` and in batch normalization's normalizing step. A
+feature that is constant on the training data (zero variance) gets ``std = 1``: it is
+only centred (to 0), never divided by zero.
 
-Reference: LeCun, Bottou, Orr and Müller, "Efficient BackProp", in Neural Networks: Tricks of the Trade,
-1998 (section 4.3, "Normalizing the inputs").
+Reference: LeCun, Bottou, Orr and Müller, "Efficient BackProp", in Neural Networks:
+Tricks of the Trade, 1998 (section 4.3, "Normalizing the inputs").
 """
 
 import numpy as np
@@ -24,15 +24,16 @@ def fit_standardizer(X):
     Parameters
     ----------
     X : ndarray of float, shape (N, features), N >= 1
-        Training examples only. Fitting on validation or test data leaks their statistics.
+        Training examples only. Fitting on validation or test data leaks their
+        statistics.
 
     Returns
     -------
     mean : ndarray, shape (features,), dtype of ``X``
     std : ndarray, shape (features,), dtype of ``X``
-        Population standard deviation (divide by N). Where a feature is constant on ``X`` (its
-        standard deviation is zero up to rounding), ``std`` is 1, so standardizing that feature
-        only centres it.
+        Population standard deviation (divide by N). Where a feature is constant on
+        ``X`` (its standard deviation is zero up to rounding), ``std`` is 1, so
+        standardizing that feature only centres it.
 
     Raises
     ------
@@ -45,7 +46,8 @@ def fit_standardizer(X):
     # Accumulate in float64 for accuracy, hand back the input's dtype.
     mean64 = X.mean(axis=0, dtype=np.float64)
     std64 = np.sqrt(np.mean((X - mean64) ** 2, axis=0))
-    # Zero variance up to rounding: a constant column's computed std is a few ulps of its mean.
+    # Zero variance up to rounding: a constant column's computed std is a few ulps of
+    # its mean.
     constant = std64 <= 16 * np.finfo(X.dtype).eps * np.abs(mean64)
     std64 = np.where(constant, 1.0, std64)
     return mean64.astype(X.dtype), std64.astype(X.dtype)
@@ -61,8 +63,8 @@ def standardize(X, mean, std):
     X : ndarray of float, shape (N, features)
         Any split: training, validation, test or new data.
     mean, std : ndarray, shape (features,)
-        The statistics returned by :func:`fit_standardizer` on the training split. ``std`` must be
-        positive.
+        The statistics returned by :func:`fit_standardizer` on the training split.
+        ``std`` must be positive.
 
     Returns
     -------

@@ -1,14 +1,17 @@
 """Stochastic weight averaging (SWA).
 
-Keep training with a constant or cyclical learning rate late in training, and average the weights visited
-at regular intervals with equal weights. The average sits nearer the centre of a wide, flat region of low
-loss than any single iterate, which tends to generalize better.
+Keep training with a constant or cyclical learning rate late in training, and average
+the weights visited at regular intervals with equal weights. The average sits nearer the
+centre of a wide, flat region of low loss than any single iterate, which tends to
+generalize better.
 
-After averaging, the running statistics of any batch-normalization layer no longer match the averaged
-weights: recompute them with one pass over the training data (PyTorch's ``torch.optim.swa_utils.update_bn``).
+After averaging, the running statistics of any batch-normalization layer no longer match
+the averaged
+weights: recompute them with one pass over the training data (PyTorch's
+``torch.optim.swa_utils.update_bn``).
 
-Reference: Izmailov, Podoprikhin, Garipov, Vetrov and Wilson, "Averaging Weights Leads to Wider Optima and
-Better Generalization", UAI 2018.
+Reference: Izmailov, Podoprikhin, Garipov, Vetrov and Wilson, "Averaging Weights Leads
+to Wider Optima and Better Generalization", UAI 2018.
 """
 
 import numpy as np
@@ -21,14 +24,15 @@ def init_swa_state(params):
     Parameters
     ----------
     params : dict of str -> ndarray of float
-        The model's parameters (``{"W1": ..., "b1": ...}``); only their keys, shapes and dtypes are used.
+        The model's parameters (``{"W1": ..., "b1": ...}``); only their keys, shapes and
+        dtypes are used.
 
     Returns
     -------
     state : dict
-        ``{"averaged": dict of copies of params, "n_averaged": 0}``. The first :func:`swa_update`
-        replaces the copies, so the average holds only the snapshots given to :func:`swa_update`
-        (as ``torch.optim.swa_utils.AveragedModel``).
+        ``{"averaged": dict of copies of params, "n_averaged": 0}``. The first
+        :func:`swa_update` replaces the copies, so the average holds only the snapshots
+        given to :func:`swa_update` (as ``torch.optim.swa_utils.AveragedModel``).
     """
     params = _check_params(params, "params")
     return {"averaged": {k: v.copy() for k, v in params.items()}, "n_averaged": 0}
@@ -39,17 +43,20 @@ def init_swa_state(params):
 def swa_update(state, params):
     """Add one snapshot of ``params`` to the equal-weight running average.
 
-    With ``n`` snapshots already averaged, ``average <- average + (params - average) / (n + 1)``, which is
-    the mean of all ``n + 1`` snapshots without storing them.
+    With ``n`` snapshots already averaged,
+    ``average <- average + (params - average) / (n + 1)``, which is the mean of all
+    ``n + 1`` snapshots without storing them.
 
     Parameters
     ----------
     state : dict from :func:`init_swa_state` or a previous :func:`swa_update`
-    params : dict of str -> ndarray of float, same keys, shapes and dtypes as the state's average
+    params : dict of str -> ndarray of float, same keys, shapes and dtypes as the
+        state's average
 
     Returns
     -------
-    new_state : dict, a new average and ``n_averaged + 1`` (``state`` and ``params`` are not modified)
+    new_state : dict, a new average and ``n_averaged + 1`` (``state`` and ``params``
+        are not modified)
     """
     averaged, n = _check_swa_state(state)
     params = _check_params(params, "params")
@@ -64,14 +71,15 @@ def swa_update(state, params):
 
 # --8<-- [start:schedule]
 def swa_should_update(step, start, every):
-    """Whether to add the weights after ``step`` to the average: from ``start`` on, every ``every`` steps.
+    """Whether to add the weights after ``step`` to the average: from ``start`` on,
+    every ``every`` steps.
 
     Parameters
     ----------
     step : int >= 0, the current step (or epoch) counted from 0
     start : int >= 0, the first step whose weights are averaged
-    every : int >= 1, the averaging period (for a cyclical learning rate: the cycle length, so that
-        the weights are taken at the low point of each cycle)
+    every : int >= 1, the averaging period (for a cyclical learning rate: the cycle
+        length, so that the weights are taken at the low point of each cycle)
 
     Returns
     -------
