@@ -1,4 +1,6 @@
-"""Tested NumPy snippets of the Deep Learning Field Guide: one self-contained module per technique.
+"""Tested NumPy snippets of the Deep Learning Field Guide: one self-contained module per
+technique.
 
-Each module imports NumPy and the standard library only, so a reader can copy a single file.
+Each module imports NumPy and the standard library only, so a reader can copy a single
+file.
 """

@@ -1,17 +1,18 @@
 """Activation functions and their derivatives.
 
-A non-linearity between layers is what lets a network represent more than one linear map. Each
-function below comes with the derivative its backward pass needs, written in terms that stay finite for
-every finite input: the sigmoid never evaluates ``exp`` of a large positive number, and softmax
-subtracts the maximum before exponentiating.
+A non-linearity between layers is what lets a network represent more than one linear
+map. Each function below comes with the derivative its backward pass needs, written in
+terms that stay finite for every finite input: the sigmoid never evaluates ``exp`` of a
+large positive number, and softmax subtracts the maximum before exponentiating.
 
-Conventions: the derivatives at the kink of ReLU and leaky ReLU (``z = 0``) are the ones PyTorch uses:
-0 for ReLU and ``alpha`` for leaky ReLU. ``softmax_grad`` is the vector-Jacobian product (what backprop
-needs), not the full Jacobian.
+Conventions: the derivatives at the kink of ReLU and leaky ReLU (``z = 0``) are the ones
+PyTorch uses: 0 for ReLU and ``alpha`` for leaky ReLU. ``softmax_grad`` is the
+vector-Jacobian product (what backprop needs), not the full Jacobian.
 
-References: Glorot, Bordes and Bengio, "Deep Sparse Rectifier Neural Networks", AISTATS 2011 (ReLU);
-Maas, Hannun and Ng, "Rectifier Nonlinearities Improve Neural Network Acoustic Models", ICML 2013
-workshop (leaky ReLU); Goodfellow, Bengio and Courville, "Deep Learning", MIT Press 2016, section 6.3.
+References: Glorot, Bordes and Bengio, "Deep Sparse Rectifier Neural Networks", AISTATS
+2011 (ReLU); Maas, Hannun and Ng, "Rectifier Nonlinearities Improve Neural Network
+Acoustic Models", ICML 2013 workshop (leaky ReLU); Goodfellow, Bengio and Courville,
+"Deep Learning", MIT Press 2016, section 6.3.
 """
 
 import numpy as np
@@ -19,7 +20,8 @@ import numpy as np
 
 # --8<-- [start:sigmoid]
 def sigmoid(z):
-    """Logistic sigmoid ``1 / (1 + exp(-z))``, computed without overflow for any finite ``z``.
+    """Logistic sigmoid ``1 / (1 + exp(-z))``, computed without overflow for any finite
+    ``z``.
 
     Parameters
     ----------
@@ -30,7 +32,8 @@ def sigmoid(z):
     ndarray, same shape and dtype as ``z``, values in [0, 1]
     """
     z = _check_float_array(z, "z")
-    # exp(-|z|) lies in (0, 1]: it never overflows. For z < 0 use the equal form e^z / (1 + e^z).
+    # exp(-|z|) lies in (0, 1]: it never overflows. For z < 0 use the equal form
+    # e^z / (1 + e^z).
     e = np.exp(-np.abs(z))
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype, copy=False)
 
@@ -70,8 +73,9 @@ def tanh(z):
 def tanh_grad(z):
     """Derivative of tanh: ``1 - tanh(z)**2 = 1 / cosh(z)**2``.
 
-    Computed as ``4 e / (1 + e)**2`` with ``e = exp(-2|z|)``: the same number, but without the
-    cancellation of ``1 - tanh(z)**2`` when ``tanh(z)`` rounds to nearly 1, and without overflow.
+    Computed as ``4 e / (1 + e)**2`` with ``e = exp(-2|z|)``: the same number, but
+    without the cancellation of ``1 - tanh(z)**2`` when ``tanh(z)`` rounds to nearly 1,
+    and without overflow.
 
     Parameters
     ----------
@@ -127,7 +131,8 @@ def leaky_relu(z, alpha=0.01):
     ----------
     z : ndarray of float, any shape
     alpha : float in [0, 1)
-        Slope for negative inputs; 0.01 is PyTorch's default ``negative_slope``. 0 gives ReLU.
+        Slope for negative inputs; 0.01 is PyTorch's default ``negative_slope``. 0 gives
+        ReLU.
 
     Returns
     -------
@@ -139,7 +144,8 @@ def leaky_relu(z, alpha=0.01):
 
 
 def leaky_relu_grad(z, alpha=0.01):
-    """Derivative of leaky ReLU: 1 where ``z > 0``, else ``alpha`` (``alpha`` at the kink, as in PyTorch).
+    """Derivative of leaky ReLU: 1 where ``z > 0``, else ``alpha`` (``alpha`` at the
+    kink, as in PyTorch).
 
     Parameters
     ----------
@@ -158,7 +164,8 @@ def leaky_relu_grad(z, alpha=0.01):
 
 # --8<-- [start:softmax]
 def softmax(z, axis=-1):
-    """Softmax along ``axis``: ``exp(z_k) / sum_j exp(z_j)``, stable for any finite ``z``.
+    """Softmax along ``axis``: ``exp(z_k) / sum_j exp(z_j)``, stable for any finite
+    ``z``.
 
     Parameters
     ----------
@@ -180,8 +187,9 @@ def softmax(z, axis=-1):
 def softmax_grad(z, upstream, axis=-1):
     """Backward pass of softmax: the vector-Jacobian product ``J^T upstream``.
 
-    With ``s = softmax(z)``, the Jacobian is ``diag(s) - s s^T`` along ``axis``, so the gradient with
-    respect to ``z`` is ``s * (upstream - sum(upstream * s))``, without building the Jacobian.
+    With ``s = softmax(z)``, the Jacobian is ``diag(s) - s s^T`` along ``axis``, so the
+    gradient with respect to ``z`` is ``s * (upstream - sum(upstream * s))``, without
+    building the Jacobian.
 
     Parameters
     ----------
@@ -211,7 +219,8 @@ def _check_axis(axis, z):
     if z.ndim == 0:
         raise ValueError("z must be at least 1-D for softmax, got a scalar")
     if not -z.ndim <= axis < z.ndim:
-        raise ValueError(f"axis must be in [{-z.ndim}, {z.ndim - 1}] for z of shape {z.shape}, got {axis}")
+        raise ValueError(f"axis must be in [{-z.ndim}, {z.ndim - 1}] "
+                         f"for z of shape {z.shape}, got {axis}")
     return int(axis)
 
 

@@ -51,7 +51,8 @@ def init_adam_state(params):
 # --8<-- [start:step]
 def adam_step(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
               weight_decay=0.0, decoupled=False):
-    """One Adam (``decoupled=False``) or AdamW (``decoupled=True``) update. Inputs are not modified.
+    """One Adam (``decoupled=False``) or AdamW (``decoupled=True``) update. Inputs are
+    not modified.
 
     Parameters
     ----------
@@ -68,7 +69,8 @@ def adam_step(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8
     eps : float > 0
         Added to ``sqrt(s_hat)`` (outside the square root) to avoid division by zero.
     weight_decay : float >= 0
-        L2 coefficient (``decoupled=False``) or decoupled decay rate (``decoupled=True``).
+        L2 coefficient (``decoupled=False``) or decoupled decay rate
+        (``decoupled=True``).
     decoupled : bool
         False: Adam with L2, as ``torch.optim.Adam(weight_decay=...)``.
         True: AdamW, as ``torch.optim.AdamW``.
@@ -81,19 +83,21 @@ def adam_step(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8
     Raises
     ------
     TypeError, ValueError
-        Non-float or non-finite arrays, mismatched keys or shapes, hyperparameters out of range.
+        Non-float or non-finite arrays, mismatched keys or shapes, hyperparameters out
+        of range.
     """
     params, grads, state = _check_adam_inputs(params, grads, state)
     _check_adam_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled)
     t = state["t"] + 1
     new_params, new_m, new_s = {}, {}, {}
     for k, p in params.items():
-        c = p.dtype.type  # do the arithmetic in the parameter's dtype: float32 stays float32
+        # do the arithmetic in the parameter's dtype: float32 stays float32
+        c = p.dtype.type
         g = grads[k]
         if decoupled:
-            p = p * c(1.0 - lr * weight_decay)      # AdamW: shrink the weights directly
+            p = p * c(1.0 - lr * weight_decay)  # AdamW: shrink the weights directly
         else:
-            g = g + c(weight_decay) * p             # Adam + L2: decay joins the gradient
+            g = g + c(weight_decay) * p         # Adam + L2: decay joins the gradient
         m = c(beta1) * state["m"][k] + c(1.0 - beta1) * g
         s = c(beta2) * state["s"][k] + c(1.0 - beta2) * g * g
         m_hat = m / c(1.0 - beta1**t)  # bias corrections: beta1 with m, beta2 with s
@@ -108,15 +112,17 @@ def adam_step(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8
 BLOCK = 1 << 15  # elements per block: a few blocks of float32 fit in a core's L2 cache
 
 
-def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-                      weight_decay=0.0, decoupled=False):
-    """The same update as :func:`adam_step`, written for speed: arrays are updated in place.
+def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999,
+                      eps=1e-8, weight_decay=0.0, decoupled=False):
+    """The same update as :func:`adam_step`, written for speed: arrays are updated in
+    place.
 
-    ``params`` and the moments in ``state`` are modified and returned. Each array is processed in blocks
-    of ``BLOCK`` elements with two scratch buffers, so all the elementwise operations of a block run
-    while it is still in the cache: memory is read and written about once per array instead of once per
-    operation, and no temporary array is allocated. The operations are those of :func:`adam_step`, in the
-    same order, so the results are the same.
+    ``params`` and the moments in ``state`` are modified and returned. Each array is
+    processed in blocks of ``BLOCK`` elements with two scratch buffers, so all the
+    elementwise operations of a block run while it is still in the cache: memory is read
+    and written about once per array instead of once per operation, and no temporary
+    array is allocated. The operations are those of :func:`adam_step`, in the same
+    order, so the results are the same.
 
     Parameters
     ----------
@@ -144,10 +150,10 @@ def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, 
             wb, gb, mb, sb = w[block], g[block], m[block], s[block]
             t1, t2 = scratch[0, : wb.size], scratch[1, : wb.size]
             if decoupled:
-                wb *= c(1.0 - lr * weight_decay)          # AdamW: shrink the weights directly
+                wb *= c(1.0 - lr * weight_decay)  # AdamW: shrink the weights directly
             else:
                 np.multiply(wb, c(weight_decay), out=t1)
-                np.add(gb, t1, out=t1)                     # Adam + L2: decay joins the gradient
+                np.add(gb, t1, out=t1)            # Adam + L2: decay joins the gradient
                 gb = t1
             mb *= c(beta1)
             np.multiply(gb, c(1.0 - beta1), out=t2)
@@ -170,8 +176,8 @@ def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, 
 
 def _check_adam_state(state):
     if not isinstance(state, dict) or set(state) != {"t", "m", "s"}:
-        raise TypeError("state must be the dict returned by init_adam_state or adam_step "
-                        "(keys 't', 'm', 's')")
+        raise TypeError("state must be the dict returned by init_adam_state or "
+                        "adam_step (keys 't', 'm', 's')")
     _check_int(state["t"], "state['t']", 0)
 
 

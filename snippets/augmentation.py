@@ -1,19 +1,22 @@
 """Data augmentation for batches of images of shape (N, H, W, C).
 
-Show the network a slightly different version of each training image at every epoch: mirrored, shifted
-by a few pixels, or with a little noise added. The label stays the same *only if the transformation does
-not change what the label means*: mirroring a "left arrow" makes a "right arrow", so the geometric
-transforms return what they did, and :func:`remap_flipped_labels` swaps the labels of flipped images.
+Show the network a slightly different version of each training image at every epoch:
+mirrored, shifted by a few pixels, or with a little noise added. The label stays the
+same *only if the transformation does not change what the label means*: mirroring a
+"left arrow" makes a "right arrow", so the geometric transforms return what they did,
+and :func:`remap_flipped_labels` swaps the labels of flipped images.
 
-Every function keeps the batch's shape and dtype, draws all randomness from the ``rng`` argument and
-leaves its input unchanged. Apply augmentation to the training split only.
+Every function keeps the batch's shape and dtype, draws all randomness from the ``rng``
+argument and leaves its input unchanged. Apply augmentation to the training split only.
 
-Conventions: channels last (N, H, W, C), as in NumPy and TensorFlow images; PyTorch tensors are
-(N, C, H, W). The crop pads with zeros by default, like torchvision's ``RandomCrop(size, padding)``.
+Conventions: channels last (N, H, W, C), as in NumPy and TensorFlow images; PyTorch
+tensors are (N, C, H, W). The crop pads with zeros by default, like torchvision's
+``RandomCrop(size, padding)``.
 
-References: Krizhevsky, Sutskever and Hinton, "ImageNet Classification with Deep Convolutional Neural
-Networks", NeurIPS 2012 (flips and crops); Shorten and Khoshgoftaar, "A survey on Image Data
-Augmentation for Deep Learning", Journal of Big Data 6, 2019.
+References: Krizhevsky, Sutskever and Hinton, "ImageNet Classification with Deep
+Convolutional Neural Networks", NeurIPS 2012 (flips and crops); Shorten and
+Khoshgoftaar, "A survey on Image Data Augmentation for Deep Learning", Journal of Big
+Data 6, 2019.
 """
 
 import numpy as np
@@ -34,7 +37,8 @@ def random_horizontal_flip(images, rng, p=0.5):
     -------
     out : ndarray, same shape and dtype as ``images`` (a new array)
     flipped : ndarray of bool, shape (N,)
-        Which images were mirrored: pass it to :func:`remap_flipped_labels` when a label has a side.
+        Which images were mirrored: pass it to :func:`remap_flipped_labels` when a label
+        has a side.
     """
     images = _check_images(images)
     _check_number(p, "p", 0, 1)
@@ -57,8 +61,8 @@ def remap_flipped_labels(labels, flipped, pairs):
     flipped : ndarray of bool, shape (N,)
         The mask returned by :func:`random_horizontal_flip`.
     pairs : dict {int: int}
-        Classes that trade places under a mirror, e.g. ``{LEFT_ARROW: RIGHT_ARROW}``; each pair is
-        applied in both directions. Classes not mentioned keep their label.
+        Classes that trade places under a mirror, e.g. ``{LEFT_ARROW: RIGHT_ARROW}``;
+        each pair is applied in both directions. Classes not mentioned keep their label.
 
     Returns
     -------
@@ -73,7 +77,8 @@ def remap_flipped_labels(labels, flipped, pairs):
     flipped = np.asarray(flipped)
     if flipped.dtype != np.bool_ or flipped.shape != labels.shape:
         raise ValueError(f"flipped must be a bool array of shape {labels.shape} from "
-                         f"random_horizontal_flip, got dtype {flipped.dtype} and shape {flipped.shape}")
+                         f"random_horizontal_flip, got dtype {flipped.dtype} "
+                         f"and shape {flipped.shape}")
     mapping = _check_pairs(pairs)
     out = labels.copy()
     for a, b in mapping.items():
@@ -84,10 +89,12 @@ def remap_flipped_labels(labels, flipped, pairs):
 
 # --8<-- [start:crop]
 def random_crop(images, rng, padding, pad_mode="constant"):
-    """Pad each image by ``padding`` pixels on every side, then cut out an (H, W) window at random.
+    """Pad each image by ``padding`` pixels on every side, then cut out an (H, W) window
+    at random.
 
-    The result is the image shifted by up to ``padding`` pixels in each direction, with the uncovered
-    border filled with zeros (``pad_mode="constant"``) or mirrored pixels (``"reflect"``).
+    The result is the image shifted by up to ``padding`` pixels in each direction, with
+    the uncovered border filled with zeros (``pad_mode="constant"``) or mirrored pixels
+    (``"reflect"``).
 
     Parameters
     ----------
@@ -101,8 +108,8 @@ def random_crop(images, rng, padding, pad_mode="constant"):
     -------
     out : ndarray, same shape and dtype as ``images``
     offsets : ndarray of int, shape (N, 2)
-        Top-left corner (row, column) of each window in the padded image; the content moved by
-        ``padding - offsets`` pixels (down, right).
+        Top-left corner (row, column) of each window in the padded image; the content
+        moved by ``padding - offsets`` pixels (down, right).
     """
     images = _check_images(images)
     _check_rng(rng)
@@ -110,8 +117,10 @@ def random_crop(images, rng, padding, pad_mode="constant"):
     n, h, w, _ = images.shape
     _check_choice(pad_mode, "pad_mode", ("constant", "reflect"))
     if pad_mode == "reflect" and padding >= min(h, w):
-        raise ValueError(f"padding must be < min(H, W) = {min(h, w)} with pad_mode='reflect', got {padding}")
-    padded = np.pad(images, ((0, 0), (padding, padding), (padding, padding), (0, 0)), mode=pad_mode)
+        raise ValueError(f"padding must be < min(H, W) = {min(h, w)} with "
+                         f"pad_mode='reflect', got {padding}")
+    padded = np.pad(images, ((0, 0), (padding, padding), (padding, padding), (0, 0)),
+                    mode=pad_mode)
     offsets = rng.integers(0, 2 * padding + 1, size=(n, 2))
     out = np.empty_like(images)
     for i, (top, left) in enumerate(offsets):
@@ -129,7 +138,8 @@ def add_gaussian_noise(images, rng, std, clip=None):
     images : ndarray of float, shape (N, H, W, C)
     rng : numpy.random.Generator
     std : float >= 0
-        In the units of the pixels (e.g. 0.05 for images scaled to [0, 1]). 0 returns a copy.
+        In the units of the pixels (e.g. 0.05 for images scaled to [0, 1]). 0 returns a
+        copy.
     clip : tuple (low, high) or None
         Clip the result to the valid pixel range, e.g. ``(0.0, 1.0)``.
 
@@ -139,7 +149,8 @@ def add_gaussian_noise(images, rng, std, clip=None):
     """
     images = _check_images(images)
     if not np.issubdtype(images.dtype, np.floating):
-        raise TypeError(f"images must be a float array for additive noise, got dtype {images.dtype}; "
+        raise TypeError("images must be a float array for additive noise, "
+                        f"got dtype {images.dtype}; "
                         "convert with images.astype(np.float32) / 255")
     _check_rng(rng)
     _check_number(std, "std", 0)
@@ -155,9 +166,12 @@ def add_gaussian_noise(images, rng, std, clip=None):
 def _check_images(images):
     images = np.asarray(images)
     if images.ndim != 4:
-        raise ValueError(f"images must be 4-D with shape (N, H, W, C), got shape {images.shape}")
-    if not (np.issubdtype(images.dtype, np.number) and not np.issubdtype(images.dtype, np.complexfloating)):
-        raise TypeError(f"images must be a real numeric array, got dtype {images.dtype}")
+        raise ValueError("images must be 4-D with shape (N, H, W, C), "
+                         f"got shape {images.shape}")
+    if not (np.issubdtype(images.dtype, np.number) and
+            not np.issubdtype(images.dtype, np.complexfloating)):
+        raise TypeError("images must be a real numeric array, "
+                        f"got dtype {images.dtype}")
     if images.size == 0:
         raise ValueError(f"images must not be empty, got shape {images.shape}")
     if np.issubdtype(images.dtype, np.floating) and not np.all(np.isfinite(images)):
@@ -167,11 +181,14 @@ def _check_images(images):
 
 def _check_pairs(pairs):
     if not isinstance(pairs, dict) or not pairs:
-        raise TypeError(f"pairs must be a non-empty dict {{class: mirrored class}}, got {pairs!r}")
+        raise TypeError("pairs must be a non-empty dict {class: mirrored class}, "
+                        f"got {pairs!r}")
     mapping = {}
     for a, b in pairs.items():
-        if not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in (a, b)):
-            raise TypeError(f"pairs must map int classes to int classes, got {a!r}: {b!r}")
+        if not all(isinstance(c, (int, np.integer)) and not isinstance(c, bool)
+                   for c in (a, b)):
+            raise TypeError("pairs must map int classes to int classes, "
+                            f"got {a!r}: {b!r}")
         for src, dst in ((int(a), int(b)), (int(b), int(a))):
             if mapping.get(src, dst) != dst:
                 raise ValueError("pairs must give each class one partner, got class "

@@ -1,16 +1,18 @@
 """Batch normalization for a dense layer's activations.
 
-Normalize each feature over the mini-batch to mean 0 and variance 1, then let the network rescale and
-shift it with learned ``gamma`` and ``beta``. At evaluation time the batch statistics are replaced by running
-averages collected during training, so the output of one example no longer depends on the others.
+Normalize each feature over the mini-batch to mean 0 and variance 1, then let the
+network rescale and shift it with learned ``gamma`` and ``beta``. At evaluation time the
+batch statistics are replaced by running averages collected during training, so the
+output of one example no longer depends on the others.
 
-Convention (as PyTorch's ``nn.BatchNorm1d``): the batch is normalized with the *biased* variance (divide by
-N) but ``running_var`` is updated with the *unbiased* one (divide by N - 1); ``momentum`` is the weight of the
-*new* batch statistic, ``running = (1 - momentum) * running + momentum * batch`` (Keras' ``momentum`` is the
+Convention (as PyTorch's ``nn.BatchNorm1d``): the batch is normalized with the *biased*
+variance (divide by N) but ``running_var`` is updated with the *unbiased* one (divide by
+N - 1); ``momentum`` is the weight of the *new* batch statistic,
+``running = (1 - momentum) * running + momentum * batch`` (Keras' ``momentum`` is the
 weight of the old value: Keras 0.99 is our 0.01).
 
-Reference: Ioffe and Szegedy, "Batch Normalization: Accelerating Deep Network Training by Reducing Internal
-Covariate Shift", ICML 2015.
+Reference: Ioffe and Szegedy, "Batch Normalization: Accelerating Deep Network Training
+by Reducing Internal Covariate Shift", ICML 2015.
 """
 
 import numpy as np
@@ -30,13 +32,15 @@ def init_batchnorm(n_features, dtype=np.float64):
     -------
     gamma : ndarray, shape (n_features,), ones (the scale starts as the identity)
     beta : ndarray, shape (n_features,), zeros
-    state : dict with "running_mean" (zeros) and "running_var" (ones), each shape (n_features,)
+    state : dict with "running_mean" (zeros) and "running_var" (ones),
+        each shape (n_features,)
     """
     _check_int(n_features, "n_features", 1)
     dtype = _check_dtype(dtype)
     gamma = np.ones(n_features, dtype)
     beta = np.zeros(n_features, dtype)
-    state = {"running_mean": np.zeros(n_features, dtype), "running_var": np.ones(n_features, dtype)}
+    state = {"running_mean": np.zeros(n_features, dtype),
+             "running_var": np.ones(n_features, dtype)}
     return gamma, beta, state
 # --8<-- [end:init]
 
@@ -81,22 +85,29 @@ def batchnorm_forward(x, gamma, beta, state, *, training=True, momentum=0.1, eps
 
     if _check_bool(training, "training"):
         if n < 2:
-            raise ValueError(f"x must have at least 2 rows in training mode (a batch variance), got {n}")
+            raise ValueError("x must have at least 2 rows in training mode "
+                             f"(a batch variance), got {n}")
         mean = x.mean(axis=0)
-        var = x.var(axis=0)                      # biased: divide by N, used to normalize
-        unbiased_var = var * dt(n / (n - 1))     # divide by N - 1, used for the running average
+        var = x.var(axis=0)  # biased: divide by N, used to normalize
+        # divide by N - 1, used for the running average
+        unbiased_var = var * dt(n / (n - 1))
         new_state = {
-            "running_mean": (1 - momentum) * running_mean + momentum * mean.astype(running_mean.dtype),
-            "running_var": (1 - momentum) * running_var + momentum * unbiased_var.astype(running_var.dtype),
+            "running_mean": (1 - momentum) * running_mean +
+                            momentum * mean.astype(running_mean.dtype),
+            "running_var": (1 - momentum) * running_var +
+                           momentum * unbiased_var.astype(running_var.dtype),
         }
     else:
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
-        new_state = {"running_mean": running_mean.copy(), "running_var": running_var.copy()}
+        new_state = {"running_mean": running_mean.copy(),
+                     "running_var": running_var.copy()}
 
     inv_std = 1 / np.sqrt(var + dt(eps))
     x_hat = (x - mean) * inv_std
-    out = (gamma.astype(x.dtype) * x_hat + beta.astype(x.dtype)).astype(x.dtype, copy=False)
-    cache = {"x_hat": x_hat, "inv_std": inv_std, "gamma": gamma.astype(x.dtype), "training": bool(training)}
+    out = (gamma.astype(x.dtype) * x_hat +
+           beta.astype(x.dtype)).astype(x.dtype, copy=False)
+    cache = {"x_hat": x_hat, "inv_std": inv_std, "gamma": gamma.astype(x.dtype),
+             "training": bool(training)}
     return out, cache, new_state
 # --8<-- [end:forward]
 
@@ -105,8 +116,9 @@ def batchnorm_forward(x, gamma, beta, state, *, training=True, momentum=0.1, eps
 def batchnorm_backward(dout, cache):
     """Gradients of batch normalization with respect to its input and parameters.
 
-    In training mode the mean and variance depend on every example, so each input's gradient gets two
-    correction terms; in evaluation mode the layer is a fixed affine map.
+    In training mode the mean and variance depend on every example, so each input's
+    gradient gets two correction terms; in evaluation mode the layer is a fixed affine
+    map.
 
     Parameters
     ----------

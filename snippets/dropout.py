@@ -1,14 +1,14 @@
 """Inverted dropout.
 
-Randomly zero units during training and scale the survivors by ``1 / keep_prob``, so the expected
-activation is unchanged and nothing needs rescaling at test time.
+Randomly zero units during training and scale the survivors by ``1 / keep_prob``, so the
+expected activation is unchanged and nothing needs rescaling at test time.
 
-Convention: ``keep_prob`` is the probability of *keeping* a unit (Andrew Ng's course, CS231n, TF1).
-PyTorch's ``nn.Dropout(p)`` and Keras' ``Dropout(rate)`` take the probability of *dropping* one:
-``keep_prob = 1 - p``.
+Convention: ``keep_prob`` is the probability of *keeping* a unit (Andrew Ng's course,
+CS231n, TF1). PyTorch's ``nn.Dropout(p)`` and Keras' ``Dropout(rate)`` take the
+probability of *dropping* one: ``keep_prob = 1 - p``.
 
-Reference: Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks from Overfitting",
-JMLR 15, 2014; Gal and Ghahramani, ICML 2016, for Monte Carlo dropout.
+Reference: Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks from
+Overfitting", JMLR 15, 2014; Gal and Ghahramani, ICML 2016, for Monte Carlo dropout.
 """
 
 import numpy as np
@@ -38,14 +38,16 @@ def dropout_forward(a, keep_prob, rng, training=True):
     if not _check_bool(training, "training"):
         return a, None
     # Uniform numbers, not normal ones: P(u < keep_prob) must equal keep_prob.
-    mask = rng.random(a.shape, dtype=np.float64 if a.dtype == np.float64 else np.float32) < keep_prob
+    mask = rng.random(a.shape, dtype=np.float64 if a.dtype == np.float64
+                                     else np.float32) < keep_prob
     return a * mask / a.dtype.type(keep_prob), mask
 # --8<-- [end:forward]
 
 
 # --8<-- [start:backward]
 def dropout_backward(da, mask, keep_prob):
-    """Gradient of inverted dropout: the upstream gradient through the *same* mask and scale.
+    """Gradient of inverted dropout: the upstream gradient through the *same* mask and
+    scale.
 
     Parameters
     ----------

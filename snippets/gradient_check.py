@@ -1,12 +1,14 @@
 """Gradient checking: compare a backward pass with centred finite differences.
 
-Nudge every parameter by ``+eps`` and ``-eps``, take ``(J(theta + eps) - J(theta - eps)) / (2 eps)`` as
-the numerical gradient, and compare it with the analytic one through the relative error
-``||g - g_num|| / (||g|| + ||g_num||)``. About 1e-7 or less: the backward pass is right; around 1e-5:
-look closer; 1e-3 or more: there is almost surely a bug.
+Nudge every parameter by ``+eps`` and ``-eps``, take
+``(J(theta + eps) - J(theta - eps)) / (2 eps)`` as the numerical gradient, and compare
+it with the analytic one through the relative error
+``||g - g_num|| / (||g|| + ||g_num||)``. About 1e-7 or less: the backward pass is right;
+around 1e-5: look closer; 1e-3 or more: there is almost surely a bug.
 
-It is a debugging tool: slow (two loss evaluations per parameter), run once on a small network, in
-float64, with dropout off or its mask fixed, and with inputs away from the kinks of ReLU.
+It is a debugging tool: slow (two loss evaluations per parameter), run once on a small
+network, in float64, with dropout off or its mask fixed, and with inputs away from the
+kinks of ReLU.
 
 Reference: Andrew Ng, Deep Learning Specialization, course 2 ("Gradient checking");
 CS231n notes, "Neural Networks Part 3: gradient checks".
@@ -26,13 +28,16 @@ def params_to_vector(params):
 
     Returns
     -------
-    vector : ndarray of shape (P,), P the total number of parameters, in the dict's key order
-    layout : tuple of (key, shape) pairs, in the same order, for :func:`vector_to_params`
+    vector : ndarray of shape (P,),
+        P the total number of parameters, in the dict's key order
+    layout : tuple of (key, shape) pairs,
+        in the same order, for :func:`vector_to_params`
 
     Raises
     ------
     TypeError, ValueError
-        For an empty or non-dict ``params``, non-float, mixed-dtype or non-finite arrays.
+        For an empty or non-dict ``params``, non-float, mixed-dtype or non-finite
+        arrays.
     """
     params = _check_one_dtype(params, "params")
     layout = tuple((key, np.shape(value)) for key, value in params.items())
@@ -51,12 +56,14 @@ def vector_to_params(vector, layout):
     Returns
     -------
     dict of str to ndarray
-        New arrays (copies) with the keys and shapes of ``layout`` and the dtype of ``vector``.
+        New arrays (copies) with the keys and shapes of ``layout`` and the dtype of
+        ``vector``.
 
     Raises
     ------
     TypeError, ValueError
-        For a non-float or non-1-D vector, or one whose length does not match the layout.
+        For a non-float or non-1-D vector, or one whose length does not match the
+        layout.
     """
     vector = _check_float_array(vector, "vector", ndim=1)
     sizes = _check_layout(layout)
@@ -73,13 +80,15 @@ def vector_to_params(vector, layout):
 
 # --8<-- [start:numerical]
 def numerical_gradient(loss_fn, params, eps=1e-7):
-    """Centred-difference gradient of ``loss_fn`` at ``params``, one parameter at a time.
+    """Centred-difference gradient of ``loss_fn`` at ``params``, one parameter at a
+    time.
 
     Parameters
     ----------
     loss_fn : callable
-        ``loss_fn(params) -> float``: the full loss (regularization included) for a params dict. It
-        must be deterministic: fix the dropout mask (same rng seed on every call) or switch dropout off.
+        ``loss_fn(params) -> float``: the full loss (regularization included) for a
+        params dict. It must be deterministic: fix the dropout mask (same rng seed on
+        every call) or switch dropout off.
     params : dict of str to ndarray of float64
         The point where the gradient is taken. float32 is refused (see Raises).
     eps : float, small and positive
@@ -88,14 +97,14 @@ def numerical_gradient(loss_fn, params, eps=1e-7):
     Returns
     -------
     dict of str to ndarray
-        ``(J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps)`` for every entry, same keys and shapes.
-        ``params`` is left unchanged.
+        ``(J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps)`` for every entry, same
+        keys and shapes. ``params`` is left unchanged.
 
     Raises
     ------
     TypeError
-        For float32 params: the loss is then rounded to about 1e-7 relative, and dividing that
-        rounding error by ``2 eps`` swamps the true difference.
+        For float32 params: the loss is then rounded to about 1e-7 relative, and
+        dividing that rounding error by ``2 eps`` swamps the true difference.
     ValueError
         For a bad ``eps`` or a loss that is not a finite number.
     """
@@ -124,13 +133,14 @@ def relative_error(grad, grad_num):
 
     Parameters
     ----------
-    grad, grad_num : ndarray of float of one shape, or two dicts of arrays with the same keys
+    grad, grad_num : ndarray of float of one shape, or two dicts of arrays
+        with the same keys
 
     Returns
     -------
     float in [0, 1]
-        Scale-free: the same for a loss multiplied by any constant. 1 means "unrelated" (e.g. one of
-        the two is zero and the other is not).
+        Scale-free: the same for a loss multiplied by any constant. 1 means "unrelated"
+        (e.g. one of the two is zero and the other is not).
 
     Raises
     ------
@@ -138,10 +148,12 @@ def relative_error(grad, grad_num):
         For non-float or non-finite arrays, mismatched shapes or keys.
     """
     if isinstance(grad, dict) or isinstance(grad_num, dict):
-        if not (isinstance(grad, dict) and isinstance(grad_num, dict)) or list(grad) != list(grad_num):
-            keys = [sorted(g) if isinstance(g, dict) else type(g).__name__ for g in (grad, grad_num)]
-            raise ValueError(f"grad and grad_num must be dicts with the same keys, got {keys[0]} and "
-                             f"{keys[1]}")
+        if (not (isinstance(grad, dict) and isinstance(grad_num, dict)) or
+                list(grad) != list(grad_num)):
+            keys = [sorted(g) if isinstance(g, dict) else type(g).__name__
+                    for g in (grad, grad_num)]
+            raise ValueError("grad and grad_num must be dicts with the same keys, "
+                             f"got {keys[0]} and {keys[1]}")
         grad, grad_num = params_to_vector(grad)[0], params_to_vector(grad_num)[0]
     grad = _check_float_array(grad, "grad")
     grad_num = _check_float_array(grad_num, "grad_num")
@@ -155,7 +167,8 @@ def relative_error(grad, grad_num):
 
 
 def gradient_check(loss_fn, params, grads, eps=1e-7, threshold=1e-7):
-    """Compare the analytic ``grads`` with the numerical gradient of ``loss_fn`` at ``params``.
+    """Compare the analytic ``grads`` with the numerical gradient of ``loss_fn`` at
+    ``params``.
 
     Parameters
     ----------
@@ -164,8 +177,9 @@ def gradient_check(loss_fn, params, grads, eps=1e-7, threshold=1e-7):
     grads : dict with the same keys and shapes as ``params``: the backward pass to check
     eps : float, the finite-difference step
     threshold : float in (0, 1)
-        The largest relative error that passes. 1e-7 suits float64 and ``eps=1e-7``; between 1e-7
-        and 1e-5, look at which parameters disagree; above 1e-3 there is a bug.
+        The largest relative error that passes. 1e-7 suits float64 and ``eps=1e-7``;
+        between 1e-7 and 1e-5, look at which parameters disagree; above 1e-3 there is a
+        bug.
 
     Returns
     -------

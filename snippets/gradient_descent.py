@@ -1,14 +1,16 @@
-"""Plain gradient descent, and an elongated quadratic bowl to watch the learning rate at work.
+"""Plain gradient descent, and an elongated quadratic bowl to watch the learning rate
+at work.
 
-Gradient descent moves every parameter a small step against its gradient: ``w = w - lr * dL/dw``.
-The learning rate ``lr`` sets the step: too small and training crawls, too large and
-it diverges. On the bowl ``L(w) = 1/2 * sum(c_i * w_i**2)`` each coordinate is
-multiplied by ``1 - lr * c_i`` per step, so the run converges exactly when
+Gradient descent moves every parameter a small step against its gradient:
+``w = w - lr * dL/dw``. The learning rate ``lr`` sets the step: too small and training
+crawls, too large and it diverges. On the bowl ``L(w) = 1/2 * sum(c_i * w_i**2)`` each
+coordinate is multiplied by ``1 - lr * c_i`` per step, so the run converges exactly when
 ``0 < lr < 2 / max(c)``, and then the loss falls at every step, even where the iterate
 flips sign (``lr > 1 / c_i``).
 
-References: Cauchy, "Méthode générale pour la résolution des systèmes d'équations simultanées", 1847;
-Goodfellow, Bengio and Courville, "Deep Learning", MIT Press 2016, sections 4.3 and 8.3.1.
+References: Cauchy, "Méthode générale pour la résolution des systèmes d'équations
+simultanées", 1847; Goodfellow, Bengio and Courville, "Deep Learning", MIT Press 2016,
+sections 4.3 and 8.3.1.
 """
 
 import numpy as np
@@ -23,7 +25,8 @@ def gd_step(params, grads, lr):
     params : dict of str -> ndarray of float
         The model's parameters, e.g. ``{"W1": (n1, n0), "b1": (n1,), ...}``.
     grads : dict of str -> ndarray of float
-        Gradient of the loss for each parameter: same keys, shapes and dtypes as ``params``.
+        Gradient of the loss for each parameter: same keys, shapes and dtypes as
+        ``params``.
     lr : float >= 0
         Learning rate.
 
@@ -41,15 +44,18 @@ def gd_step(params, grads, lr):
 
 # --8<-- [start:bowl]
 def quadratic_bowl(w, curvatures=(1.0, 10.0)):
-    """Loss and gradient of the bowl ``L(w) = 1/2 * sum(c_i * w_i**2)``, minimum 0 at ``w = 0``.
+    """Loss and gradient of the bowl ``L(w) = 1/2 * sum(c_i * w_i**2)``, minimum 0 at
+    ``w = 0``.
 
-    Unequal curvatures make an elongated bowl: steep across (large ``c``), flat along (small ``c``).
+    Unequal curvatures make an elongated bowl: steep across (large ``c``), flat along
+    (small ``c``).
 
     Parameters
     ----------
     w : ndarray of float, shape (d,)
     curvatures : sequence of d positive floats
-        The eigenvalues of the Hessian; the default is a 2-D bowl ten times steeper in ``w[1]``.
+        The eigenvalues of the Hessian; the default is a 2-D bowl ten times steeper in
+        ``w[1]``.
 
     Returns
     -------
@@ -114,11 +120,13 @@ def _call_loss_and_grad(loss_and_grad, w):
 
 def _check_curvatures(curvatures, shape):
     try:
-        c = None if isinstance(curvatures, str) else np.asarray(curvatures, dtype=np.float64)
+        c = (None if isinstance(curvatures, str)
+             else np.asarray(curvatures, dtype=np.float64))
     except (TypeError, ValueError):
         c = None
     if c is None or c.ndim != 1:
-        raise TypeError(f"curvatures must be a sequence of positive numbers, got {curvatures!r}")
+        raise TypeError("curvatures must be a sequence of positive numbers, "
+                        f"got {curvatures!r}")
     if c.shape != shape:
         raise ValueError("curvatures must have one entry per entry of w, shape "
                          f"{shape}, got {c.size}")

@@ -1,13 +1,15 @@
-"""Weight initialization for dense layers: zeros, small random, Xavier/Glorot and He/Kaiming.
+"""Weight initialization for dense layers: zeros, small random, Xavier/Glorot and
+He/Kaiming.
 
-Random weights break the symmetry between the units of a layer; their scale decides whether the signal
-keeps its size through a deep network. Xavier/Glorot keeps the variance for tanh-like layers, He/Kaiming
-for ReLU layers. The fans are read from the weight's shape ``(n_out, n_in)`` exactly as
-``torch.nn.init`` does: ``fan_in = shape[1]``, ``fan_out = shape[0]``.
+Random weights break the symmetry between the units of a layer; their scale decides
+whether the signal keeps its size through a deep network. Xavier/Glorot keeps the
+variance for tanh-like layers, He/Kaiming for ReLU layers. The fans are read from the
+weight's shape ``(n_out, n_in)`` exactly as ``torch.nn.init`` does:
+``fan_in = shape[1]``, ``fan_out = shape[0]``.
 
-References: Glorot and Bengio, "Understanding the difficulty of training deep feedforward neural
-networks", AISTATS 2010. He et al., "Delving Deep into Rectifiers: Surpassing Human-Level Performance on
-ImageNet Classification", ICCV 2015.
+References: Glorot and Bengio, "Understanding the difficulty of training deep
+feedforward neural networks", AISTATS 2010. He et al., "Delving Deep into Rectifiers:
+Surpassing Human-Level Performance on ImageNet Classification", ICCV 2015.
 """
 
 import math
@@ -178,7 +180,8 @@ INITIALIZERS = {
     "he_normal": he_normal,
     "he_uniform": he_uniform,
 }
-ALIASES = {"random": "random_normal", "he": "he_normal"}  # the names used in Andrew Ng's course
+# the names used in Andrew Ng's course
+ALIASES = {"random": "random_normal", "he": "he_normal"}
 
 
 # --8<-- [start:init_params]
@@ -229,26 +232,32 @@ def _uniform(shape, bound, rng, dtype):
 
 def _check_shape(shape):
     if not isinstance(shape, (tuple, list)) or len(shape) != 2:
-        raise ValueError(f"shape must be a pair (n_out, n_in) of positive ints, got {shape!r}")
+        raise ValueError("shape must be a pair (n_out, n_in) of positive ints, "
+                         f"got {shape!r}")
     for n in shape:
         if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-            raise TypeError(f"shape must be a pair (n_out, n_in) of positive ints, got {shape!r}")
+            raise TypeError("shape must be a pair (n_out, n_in) of positive ints, "
+                            f"got {shape!r}")
         if n < 1:
-            raise ValueError(f"shape must be a pair (n_out, n_in) of positive ints, got {shape!r}")
+            raise ValueError("shape must be a pair (n_out, n_in) of positive ints, "
+                             f"got {shape!r}")
     return int(shape[0]), int(shape[1])
 
 
 def _check_layer_sizes(layer_sizes):
     if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__"):
-        raise TypeError(f"layer_sizes must be a sequence of positive ints, got {layer_sizes!r}")
+        raise TypeError("layer_sizes must be a sequence of positive ints, "
+                        f"got {layer_sizes!r}")
     sizes = list(layer_sizes)
     if len(sizes) < 2:
-        raise ValueError(f"layer_sizes needs at least 2 entries (inputs and outputs), got {sizes}")
+        raise ValueError("layer_sizes needs at least 2 entries (inputs and outputs), "
+                         f"got {sizes}")
     for n in sizes:
         if isinstance(n, bool) or not isinstance(n, numbers.Integral):
             raise TypeError(f"layer_sizes must contain positive ints, got {sizes}")
         if n < 1:
-            raise ValueError(f"layer_sizes must contain positive ints (>= 1), got {sizes}")
+            raise ValueError("layer_sizes must contain positive ints (>= 1), "
+                             f"got {sizes}")
     return [int(n) for n in sizes]
 
 

@@ -102,8 +102,10 @@ def test_usage_example_from_the_page():
     sizes = [4, 6, 3]  # a small network and a small batch, in float64
     params = {}
     for l in range(1, len(sizes)):
-        params[f"W{l}"] = rng.normal(size=(sizes[l], sizes[l - 1])) * np.sqrt(2 / sizes[l - 1])
-        params[f"b{l}"] = rng.normal(scale=0.1, size=sizes[l])  # not zeros: a zero start can hide bugs
+        params[f"W{l}"] = (rng.normal(size=(sizes[l], sizes[l - 1])) *
+                           np.sqrt(2 / sizes[l - 1]))
+        # not zeros: a zero start can hide bugs
+        params[f"b{l}"] = rng.normal(scale=0.1, size=sizes[l])
     X = rng.normal(size=(8, 4))
     Y = np.eye(3)[rng.integers(0, 3, size=8)]
 
@@ -114,7 +116,8 @@ def test_usage_example_from_the_page():
     _, cache = mlp_forward(params, X, keep_prob=0.8, rng=np.random.default_rng(1))
     grads = mlp_backward(params, cache, Y)
     error, passed = gradient_check(loss_fn, params, grads)
-    print(f"relative error {error:.1e}, passed: {passed}")  # relative error ~1e-9, passed: True
+    print(f"relative error {error:.1e}, passed: {passed}")
+    # relative error ~1e-9, passed: True
     # --8<-- [end:usage]
     assert passed and error < 1e-7
 
