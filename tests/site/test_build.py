@@ -60,7 +60,9 @@ def test_figures_have_light_and_dark_variants(built_site):
 
 
 @pytest.fixture
-def project_copy(tmp_path):
+def project_copy(tmp_path, built_site):
+    """A copy of the project, once the shared build has filled the figure and notebook caches the
+    copy shares (otherwise both would draw and execute everything, at the same time)."""
     return _copy_project(tmp_path / "project")
 
 
