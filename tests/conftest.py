@@ -56,7 +56,7 @@ def pytest_collection_modifyitems(config, items):
     if needs_site:
         later = set(needs_site)
         items[:] = [item for item in items if item not in later] + needs_site
-        _SITE_BUILD.start(config)
+        _SITE_BUILD.start()
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -79,7 +79,7 @@ class _SiteBuild:
         self.site_dir = None
         self.log = None
 
-    def start(self, config):
+    def start(self):
         import subprocess
         import sys
         import tempfile
@@ -98,7 +98,7 @@ class _SiteBuild:
         import pathlib
 
         if self.process is None:  # a test asked for the site outside a normal collection
-            self.start(None)
+            self.start()
         if self.process.wait() != 0:
             self.log.seek(0)
             pytest.fail(f"mkdocs build --strict failed:\n{self.log.read()}")

@@ -166,7 +166,7 @@ def test_axe_finds_no_serious_violation_on_the_filtered_library(browser, site_ur
         page.evaluate(_axe_script())
         violations = page.evaluate("""(options) => axe.run(document, options).then((r) => r.violations
             .map((v) => ({id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' '))})))""",
-                                   AXE_OPTIONS["light"])
+                                   AXE_OPTIONS)
     finally:
         context.close()
     serious = [v for v in violations if v["impact"] in ("serious", "critical")]
