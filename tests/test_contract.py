@@ -569,6 +569,46 @@ case("swa.swa_should_update", lambda: {"step": 5, "start": 2, "every": 3},
      step=bad_ints(-1), start=bad_ints(-1), every=bad_ints(0))
 
 
+# early_stopping
+def _es_valid():
+    from snippets.early_stopping import init_early_stopping, update_early_stopping
+
+    state, _ = update_early_stopping(init_early_stopping(3, 0.01, "min"), 1.0, _model())
+    state, _ = update_early_stopping(state, 1.5, _model())  # a best epoch, then one to wait
+    return {"state": state, "value": 0.5, "params": _model()}
+
+
+def _es_bad_states():
+    state = _es_valid()["state"]
+    return bad_state_dicts(state, {
+        "patience": bad_ints(0), "min_delta": bad_numbers(-0.1), "mode": bad_choices("auto"),
+        "epoch": bad_ints(-1, 0), "wait": bad_ints(-1, 0, 5), "best_epoch": bad_ints(-2, 2),
+        "stopped": BAD_BOOLS, "best": [np.nan, "1.0", np.inf, True],
+        "best_params": [*bad_params(_model())]}) + [
+        {**state, "best": None}, {**_es_fresh(), "wait": 1}]
+
+
+def _es_fresh():
+    from snippets.early_stopping import init_early_stopping
+
+    return init_early_stopping(2)
+
+
+BAD_CURVATURES_ES = [None, "ab", [], [[1.0, 2.0]], [0.0, 1.0], [-1.0], [np.nan], [np.inf],
+                     [True, False], [1.0, "x"]]
+case("early_stopping.init_early_stopping", lambda: {"patience": 3, "min_delta": 0.01, "mode": "max"},
+     patience=bad_ints(0, -1), min_delta=bad_numbers(-0.01), mode=bad_choices("auto", "MIN"))
+case("early_stopping.update_early_stopping", _es_valid, state=_es_bad_states(),
+     value=[None, "0.5", True, np.bool_(False), 1j, np.array([0.5, 0.6])],
+     params=bad_params(_model()))
+case("early_stopping.restore_best_params", lambda: {"state": _es_valid()["state"]},
+     state=[*_es_bad_states(), _es_fresh()])
+case("early_stopping.gd_shrinkage", lambda: {"curvatures": [0.1, 1.0], "lr": 0.5, "steps": 10},
+     curvatures=[*BAD_CURVATURES_ES, [1.0, 3.0]], lr=bad_numbers(0.0, -0.1, 1.0),
+     steps=bad_ints(-1))
+case("early_stopping.l2_shrinkage", lambda: {"curvatures": [0.1, 1.0], "alpha": 0.5},
+     curvatures=BAD_CURVATURES_ES, alpha=bad_numbers(-0.5))
+
 # ---------------------------------------------------------------- the contract tests
 
 def test_every_public_function_has_declared_cases():
