@@ -197,3 +197,17 @@ def test_bad_arguments_are_refused_with_their_name():
         update_early_stopping(init_early_stopping(3), np.array([0.5]), {"w": np.ones(2)})
     with pytest.raises(ValueError, match="alpha must be in"):
         l2_shrinkage([1.0], -1.0)
+
+
+def test_the_figure_run_stops_at_102_and_restores_82(monkeypatch):
+    """The early-stopping page's first figure: the numbers of its caption, from the figure's own run."""
+    from tests.helpers import ROOT, load_module
+
+    monkeypatch.syspath_prepend(str(ROOT / "docs" / "figures"))  # for its `from _style import ...`
+    run = load_module("docs/figures/early_stopping.py", "early_stopping_figures").run()
+    assert (run["best_step"], run["stop_step"]) == (82, 102)
+    assert run["val"].min() == run["val"][81] == pytest.approx(2.54, abs=0.005)
+    assert run["train"][81] == pytest.approx(0.74, abs=0.005)
+    assert run["train"][-1] == pytest.approx(0.57, abs=0.005)
+    assert run["val"][-1] == pytest.approx(3.77, abs=0.005)
+    assert not np.allclose(run["best_w"], run["final_w"])
