@@ -609,6 +609,46 @@ case("early_stopping.gd_shrinkage", lambda: {"curvatures": [0.1, 1.0], "lr": 0.5
 case("early_stopping.l2_shrinkage", lambda: {"curvatures": [0.1, 1.0], "alpha": 0.5},
      curvatures=BAD_CURVATURES_ES, alpha=bad_numbers(-0.5))
 
+# residual
+def _res_block(dtype=np.float64):
+    rng = _rng()
+    return {"W1": rng.normal(size=(4, 3)).astype(dtype), "b1": rng.normal(size=4).astype(dtype),
+            "W2": rng.normal(size=(3, 4)).astype(dtype), "b2": rng.normal(size=3).astype(dtype)}
+
+
+X_RES = np.random.default_rng(9).normal(size=(5, 3))
+
+
+def _bad_res_params():
+    p = _res_block()
+    return [*bad_params(p), {k: v for k, v in p.items() if k != "b2"}, {**p, "W3": p["W2"]},
+            {**p, "W1": p["W1"][:, :2]}, {**p, "b1": np.ones(5)}, {**p, "W2": p["W2"].T},
+            {**p, "b2": p["b2"].astype(np.float32)}, {**p, "W1": p["W1"][None]}]
+
+
+def _res_backward_valid():
+    from snippets.residual import residual_forward
+
+    _, cache = residual_forward(X_RES.copy(), _res_block(), normalize=True)
+    return {"dy": np.random.default_rng(10).normal(size=X_RES.shape), "cache": cache}
+
+
+def _bad_res_caches():
+    cache = _res_backward_valid()["cache"]
+    return [None, [], {}, *({k: v for k, v in cache.items() if k != key} for key in cache),
+            {**cache, "z1": _with(cache["z1"], np.nan)}, {**cache, "a1": cache["a1"][:, :2]},
+            {**cache, "u": cache["u"][:, :2]}, {**cache, "skip": "yes"}, {**cache, "x_hat": None},
+            {**cache, "inv_std": cache["inv_std"][:2]}, {**cache, "params": {}}]
+
+
+case("residual.residual_forward",
+     lambda: {"x": X_RES.copy(), "params": _res_block(), "skip": True, "normalize": True,
+              "eps": 1e-5},
+     x=[*bad_arrays(X_RES), X_RES[0], X_RES[:, :2], X_RES.astype(np.float32)],
+     params=_bad_res_params(), skip=BAD_BOOLS, normalize=BAD_BOOLS, eps=bad_numbers(0.0, -1e-5))
+case("residual.residual_backward", _res_backward_valid,
+     dy=[*bad_arrays(X_RES), X_RES[:, :2], X_RES.T], cache=_bad_res_caches())
+
 # ---------------------------------------------------------------- the contract tests
 
 def test_every_public_function_has_declared_cases():
