@@ -649,6 +649,43 @@ case("residual.residual_forward",
 case("residual.residual_backward", _res_backward_valid,
      dy=[*bad_arrays(X_RES), X_RES[:, :2], X_RES.T], cache=_bad_res_caches())
 
+# tuning
+TUNE_SPACE = {"lr": ("log_uniform", 1e-4, 1e-1), "p": ("uniform", 0.0, 0.5), "w": ("choice", (8, 16))}
+BAD_SPACES = [None, [], {}, "lr", {1: ("uniform", 0.0, 1.0)}, {"lr": ["uniform", 0.0, 1.0]},
+              {"lr": ("uniform", 0.0)}, {"lr": ("normal", 0.0, 1.0)}, {"lr": ("uniform", 1.0, 0.0)},
+              {"lr": ("log_uniform", 0.0, 1.0)}, {"lr": ("log_uniform", -1.0, 1.0)},
+              {"lr": ("uniform", 0.0, np.nan)}, {"lr": ("uniform", "0", 1.0)}, {"lr": ("choice", ())},
+              {"lr": ("choice", 3)}, {"lr": ()}, {"lr": (3, 0.0, 1.0)}]
+TUNE_CONFIGS = [{"lr": 1e-3, "p": 0.1, "w": 8}, {"lr": 1e-2, "p": 0.2, "w": 16},
+                {"lr": 3e-2, "p": 0.3, "w": 8}]
+BAD_CONFIGS = [None, [], {}, "abc", [1, 2], ({"lr": 1.0}, "x")]
+BAD_OBJECTIVES = [*BAD_CALLABLES, lambda c, b: np.nan, lambda c, b: "abc", lambda c, b: None,
+                  lambda c, b: np.ones(2), lambda c, b: -np.inf, lambda c, b: True]
+
+
+def _tune_objective(config, budget):
+    return (np.log10(config["lr"]) + 2) ** 2 + config["p"] + 1 / budget
+
+
+case("tuning.sample_configs", lambda: {"space": dict(TUNE_SPACE), "n": 4, "rng": _rng()},
+     space=BAD_SPACES, n=bad_ints(0, -1), rng=BAD_RNGS)
+case("tuning.grid_configs", lambda: {"space": dict(TUNE_SPACE), "points": 3},
+     space=BAD_SPACES, points=bad_ints(0, -1))
+case("tuning.run_search",
+     lambda: {"objective": _tune_objective, "configs": list(TUNE_CONFIGS), "budget": 2},
+     objective=BAD_OBJECTIVES, configs=BAD_CONFIGS, budget=bad_ints(0, -1))
+case("tuning.narrow_space",
+     lambda: {"space": dict(TUNE_SPACE), "center": dict(TUNE_CONFIGS[0]), "factor": 3.0},
+     space=BAD_SPACES, factor=bad_numbers(1.0, 0.5, -2.0),
+     center=[None, "abc", [1e-3, 0.1, 8], {"lr": 1e-3}, {**TUNE_CONFIGS[0], "x": 1},
+             {**TUNE_CONFIGS[0], "lr": 1.0}, {**TUNE_CONFIGS[0], "p": -0.1},
+             {**TUNE_CONFIGS[0], "w": 32}, {**TUNE_CONFIGS[0], "lr": "0.001"},
+             {**TUNE_CONFIGS[0], "p": np.nan}])
+case("tuning.successive_halving",
+     lambda: {"objective": _tune_objective, "configs": list(TUNE_CONFIGS), "min_budget": 1, "eta": 2},
+     objective=BAD_OBJECTIVES, configs=BAD_CONFIGS, min_budget=bad_ints(0, -1),
+     eta=bad_ints(1, 0))
+
 # ---------------------------------------------------------------- the contract tests
 
 def test_every_public_function_has_declared_cases():
