@@ -254,6 +254,61 @@ def _bn_bad_caches():
 case("batchnorm.batchnorm_backward", _bn_backward_valid,
      dout=[*bad_arrays(X_BN), X_BN[:, :2], X_BN.T], cache=_bn_bad_caches())
 
+# layer_norm: layer and group normalization
+X_LN = np.random.default_rng(21).normal(size=(3, 2, 4))
+X_GN = np.random.default_rng(22).normal(size=(2, 6, 3))
+
+
+def _ln_valid():
+    return {"x": X_LN.copy(), "normalized_shape": (2, 4), "gamma": np.full((2, 4), 1.5),
+            "beta": np.full((2, 4), -0.5), "eps": 1e-5}
+
+
+def _gn_valid():
+    return {"x": X_GN.copy(), "num_groups": 3, "gamma": np.full(6, 1.5), "beta": np.full(6, 0.5),
+            "eps": 1e-5}
+
+
+def _norm_backward_valid(forward, valid):
+    _, cache = forward(**valid())
+    return {"dout": np.random.default_rng(23).normal(size=cache["x_hat"].shape), "cache": cache}
+
+
+def _norm_bad_caches(cache, count):
+    return [None, [], {}, *({k: v for k, v in cache.items() if k != key} for key in cache),
+            {**cache, "x_hat": _with(cache["x_hat"], np.nan)},
+            {**cache, "inv_std": _with(cache["inv_std"], np.inf)},
+            {**cache, "inv_std": cache["inv_std"][:1]},
+            {**cache, "gamma": cache["gamma"][:1]}, {**cache, count: "2"}, {**cache, count: 0},
+            {**cache, count: 5}]
+
+
+def _ln_backward_valid():
+    from snippets.layer_norm import layer_norm_forward
+    return _norm_backward_valid(layer_norm_forward, _ln_valid)
+
+
+def _gn_backward_valid():
+    from snippets.layer_norm import group_norm_forward
+    return _norm_backward_valid(group_norm_forward, _gn_valid)
+
+
+AFFINE_LN = [*bad_arrays(np.ones((2, 4)))[1:], np.ones(4), np.ones((4, 2))]  # None means no affine
+AFFINE_GN = [*bad_arrays(np.ones(6))[1:], np.ones(3), np.ones((6, 1))]
+case("layer_norm.layer_norm_forward", _ln_valid,
+     x=[*bad_arrays(X_LN), X_LN[..., :3], X_LN[0, 0]],
+     normalized_shape=[None, "4", 4.0, (), (2.0, 4), True, (4, 2), (3, 2, 4, 1), 3],
+     gamma=AFFINE_LN, beta=AFFINE_LN, eps=bad_numbers(0.0, -1e-5))
+case("layer_norm.layer_norm_backward", _ln_backward_valid,
+     dout=[*bad_arrays(X_LN), X_LN[..., :3], X_LN[0]],
+     cache=_norm_bad_caches(_ln_backward_valid()["cache"], "ndim"))
+case("layer_norm.group_norm_forward", _gn_valid,
+     x=[*bad_arrays(X_GN), X_GN[0, 0], X_GN[:, :4]],
+     num_groups=bad_ints(0, -1, 4, 5), gamma=AFFINE_GN, beta=AFFINE_GN, eps=bad_numbers(0.0, -1.0))
+case("layer_norm.group_norm_backward", _gn_backward_valid,
+     dout=[*bad_arrays(X_GN), X_GN[:, :4], X_GN[0]],
+     cache=_norm_bad_caches(_gn_backward_valid()["cache"], "num_groups"))
+
 A = np.random.default_rng(4).normal(size=(4, 5))
 case("dropout.dropout_forward", lambda: {"a": A.copy(), "keep_prob": 0.8, "rng": _rng(),
                                          "training": True},
