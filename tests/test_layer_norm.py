@@ -73,6 +73,7 @@ def test_eps_is_inside_the_square_root():
     outside = np.array([-5e-4, 5e-4]) / (np.sqrt(2.5e-7) + 1e-5)
     np.testing.assert_allclose(out[0], inside, rtol=1e-12)
     assert not np.allclose(out[0], outside, rtol=1e-3)
+    np.testing.assert_allclose(outside / out[0], 6.28, rtol=0.01)  # the page: "about 6"
 
 
 def test_a_constant_example_is_mapped_to_beta():
@@ -236,3 +237,20 @@ def test_backward_refuses_a_cache_from_the_other_normalization(rng):
         group_norm_backward(rng.normal(size=(2, 6, 3)), layer_cache)
     with pytest.raises(TypeError, match=r"cache must be the dict returned by layer_norm_forward"):
         layer_norm_backward(rng.normal(size=(2, 6, 3)), group_cache)
+
+
+def test_the_figures_batch_norm_spread_shrinks_with_the_batch_and_layer_norms_is_zero():
+    """The figure: x0's batch-norm output varies from batch to batch (less for larger batches,
+    about as 1/sqrt(B)); its layer- and group-norm outputs do not vary (up to rounding)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "figures"))
+    from layer_norm import BATCH_SIZES, batch_dependence
+
+    spread = batch_dependence()
+    assert spread["layer norm"].max() < 1e-14 and spread["group norm"].max() < 1e-14
+    bn = spread["batch norm"]
+    assert np.all(np.diff(bn[1:]) < 0) and bn[0] > 0.1
+    ratio = bn[-1] / bn[2]  # B = 128 against B = 8: about sqrt(8 / 128) = 0.25
+    assert 0.15 < ratio < 0.4, (BATCH_SIZES, bn)
