@@ -309,6 +309,33 @@ case("layer_norm.group_norm_backward", _gn_backward_valid,
      dout=[*bad_arrays(X_GN), X_GN[:, :4], X_GN[0]],
      cache=_norm_bad_caches(_gn_backward_valid()["cache"], "num_groups"))
 
+# clipping: gradient clipping by global norm and by value
+def _clip_bad_grads(keep):
+    """bad_params, except the non-finite arrays that ``keep`` says the function accepts."""
+    grads = _model()
+    key, value = next(iter(grads.items()))
+    accepted = [{**grads, key: _with(value, x)} for x in keep]
+    return [b for b in bad_params(grads)
+            if not any(_same(b, a) for a in accepted)] + [{**grads, key: value.astype(np.float32)}]
+
+
+def _same(a, b):
+    if not (isinstance(a, dict) and set(a) == set(b)):
+        return False
+    return all(np.asarray(a[k]).dtype == b[k].dtype and np.array_equal(a[k], b[k], equal_nan=True)
+               for k in a)
+
+
+NORM_TYPES = [None, "2", True, np.array([2.0]), 0.0, -1.0, -np.inf, np.nan]
+case("clipping.global_grad_norm", lambda: {"grads": _model(), "norm_type": 3.0},
+     grads=_clip_bad_grads([np.nan, np.inf, -np.inf]), norm_type=NORM_TYPES)
+case("clipping.clip_grad_norm",
+     lambda: {"grads": _model(), "max_norm": 0.5, "norm_type": np.inf, "error_if_nonfinite": True},
+     grads=_clip_bad_grads([]), max_norm=bad_numbers(0.0, -1.0), norm_type=NORM_TYPES,
+     error_if_nonfinite=BAD_BOOLS)
+case("clipping.clip_grad_value", lambda: {"grads": _model(), "clip_value": 0.5},
+     grads=_clip_bad_grads([np.inf, -np.inf]), clip_value=bad_numbers(0.0, -0.5))
+
 A = np.random.default_rng(4).normal(size=(4, 5))
 case("dropout.dropout_forward", lambda: {"a": A.copy(), "keep_prob": 0.8, "rng": _rng(),
                                          "training": True},
