@@ -192,3 +192,23 @@ def test_value_clipping_bounds_every_entry_and_keeps_the_small_ones(g, clip_valu
     small = np.abs(g) <= clip_value
     np.testing.assert_array_equal(clipped[small], g[small])
     np.testing.assert_array_equal(np.sign(clipped), np.sign(g))
+
+
+def test_the_figures_value_clipping_turns_the_gradient_more_the_lower_the_threshold():
+    """The figure: by norm the cosine stays 1; by value it falls as the threshold falls, to about
+    0.5 at the lowest threshold, and is still below 0.9 at the highest (heavy tails)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "figures"))
+    from clipping import cosines
+
+    cos = cosines()
+    np.testing.assert_allclose(cos["norm"], 1.0, rtol=1e-12)
+    assert np.all(np.diff(cos["value"]) >= -1e-12)  # thresholds increase along the axis
+    assert 0.45 < cos["value"][0] < 0.55 and 0.85 < cos["value"][-1] < 0.9
+    # at a tiny threshold every entry is clipped: the sign of g, whose cosine with g is
+    # ||g||_1 / (sqrt(n) ||g||_2)
+    g = np.random.default_rng(0).standard_t(2, size=1000)
+    sign_cos = np.abs(g).sum() / np.sqrt(g.size) / np.linalg.norm(g)
+    np.testing.assert_allclose(cos["value"][0], sign_cos, rtol=0.01)
