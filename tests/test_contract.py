@@ -336,6 +336,46 @@ case("clipping.clip_grad_norm",
 case("clipping.clip_grad_value", lambda: {"grads": _model(), "clip_value": 0.5},
      grads=_clip_bad_grads([np.inf, -np.inf]), clip_value=bad_numbers(0.0, -0.5))
 
+# adaptive: AdaGrad and RMSprop
+def _adagrad_valid():
+    from snippets.adaptive import adagrad_step, init_adagrad_state
+
+    params = _model()
+    grads = _grads(params)
+    _, state = adagrad_step(params, grads, init_adagrad_state(params))
+    return {"params": params, "grads": grads, "state": state, "lr": 0.01, "lr_decay": 0.01,
+            "weight_decay": 0.01, "eps": 1e-10}
+
+
+def _rmsprop_valid():
+    from snippets.adaptive import init_rmsprop_state, rmsprop_step
+
+    params = _model()
+    grads = _grads(params)
+    _, state = rmsprop_step(params, grads, init_rmsprop_state(params), momentum=0.9, centered=True)
+    return {"params": params, "grads": grads, "state": state, "lr": 0.01, "alpha": 0.99,
+            "eps": 1e-8, "weight_decay": 0.01, "momentum": 0.9, "centered": True}
+
+
+def _adaptive_bad_state(valid, keys):
+    state = valid()["state"]
+    moments = bad_twins(state["s"])
+    nested = {"t": bad_ints(-1), **{k: moments for k in keys}}
+    nested["s"] = moments + [{k: -np.abs(v) - 1 for k, v in state["s"].items()}]
+    return bad_state_dicts(state, nested)
+
+
+case("adaptive.init_adagrad_state", lambda: {"params": _model(), "initial_accumulator_value": 0.1},
+     params=bad_params(_model()), initial_accumulator_value=bad_numbers(-0.1))
+case("adaptive.adagrad_step", _adagrad_valid, params=bad_params(_model()), grads=bad_twins(_model()),
+     state=_adaptive_bad_state(_adagrad_valid, ["s"]), lr=bad_numbers(-1e-3),
+     lr_decay=bad_numbers(-0.1), weight_decay=bad_numbers(-0.1), eps=bad_numbers(0.0, -1e-10))
+case("adaptive.init_rmsprop_state", lambda: {"params": _model()}, params=bad_params(_model()))
+case("adaptive.rmsprop_step", _rmsprop_valid, params=bad_params(_model()), grads=bad_twins(_model()),
+     state=_adaptive_bad_state(_rmsprop_valid, ["s", "m", "v"]), lr=bad_numbers(-1e-3),
+     alpha=bad_numbers(-0.1, 1.0), eps=bad_numbers(0.0, -1e-8), weight_decay=bad_numbers(-0.1),
+     momentum=bad_numbers(-0.1, 1.0), centered=BAD_BOOLS)
+
 A = np.random.default_rng(4).normal(size=(4, 5))
 case("dropout.dropout_forward", lambda: {"a": A.copy(), "keep_prob": 0.8, "rng": _rng(),
                                          "training": True},
