@@ -230,3 +230,28 @@ def test_every_step_is_at_most_lr_over_sqrt_one_minus_alpha(scale, steps, alpha)
         assert np.all(np.abs(a_new["w"] - a["w"]) <= 1 + 1e-12)
         assert np.all(np.abs(r_new["w"] - r["w"]) <= 1 / np.sqrt(1 - alpha) + 1e-9)
         a, r = a_new, r_new
+
+
+def test_the_figures_numbers():
+    """The figure: AdaGrad's step falls as 1/sqrt(t) while RMSprop's falls from 1/sqrt(1 - alpha) to
+    1 and Adam's stays 1; from w0 = 20, AdaGrad has travelled about 2 lr sqrt(T) after T = 3000
+    steps, RMSprop and Adam are within 1 of the optimum in under 200 steps, and RMSprop ends on a
+    cycle of amplitude lr / 2."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "figures"))
+    from adaptive import ALPHA, LR, STEPS, W0, pseudo_huber_paths, step_sizes
+
+    sizes = step_sizes()
+    adagrad, rmsprop, adam = sizes.values()
+    t = np.arange(1, adagrad.size + 1)
+    np.testing.assert_allclose(adagrad, 1 / np.sqrt(t), rtol=1e-8)
+    np.testing.assert_allclose(rmsprop, 1 / np.sqrt(1 - ALPHA**t), rtol=1e-7)
+    np.testing.assert_allclose(rmsprop[0], 3.16, rtol=1e-3)
+    np.testing.assert_allclose(adam, 1, rtol=1e-7)
+    adagrad, rmsprop, adam = pseudo_huber_paths().values()
+    np.testing.assert_allclose(W0 - adagrad[-1], 2 * LR * np.sqrt(STEPS), rtol=0.02)
+    assert 9 < adagrad[-1] < 9.5
+    assert np.argmax(rmsprop < 1) < 200 and np.argmax(adam < 1) < 200
+    np.testing.assert_allclose(rmsprop[-10:], LR / 2, rtol=1e-4)
