@@ -38,6 +38,7 @@ def figure_layer_norm_batch_dependence(style):
     ax.plot(BATCH_SIZES, spread["group norm"], "^--", color=c[2],
             label=f"group norm ({GROUPS} groups)")
     ax.set_xscale("log", base=2)
+    ax.set_xticks(BATCH_SIZES, [str(b) for b in BATCH_SIZES])
     ax.set_xlabel("batch size $B$ (the same example, with $B - 1$ random companions)")
     ax.set_ylabel("std of its normalized feature")
     ax.set_title(f"One example's output over {DRAWS} random batches")
