@@ -254,6 +254,128 @@ def _bn_bad_caches():
 case("batchnorm.batchnorm_backward", _bn_backward_valid,
      dout=[*bad_arrays(X_BN), X_BN[:, :2], X_BN.T], cache=_bn_bad_caches())
 
+# layer_norm: layer and group normalization
+X_LN = np.random.default_rng(21).normal(size=(3, 2, 4))
+X_GN = np.random.default_rng(22).normal(size=(2, 6, 3))
+
+
+def _ln_valid():
+    return {"x": X_LN.copy(), "normalized_shape": (2, 4), "gamma": np.full((2, 4), 1.5),
+            "beta": np.full((2, 4), -0.5), "eps": 1e-5}
+
+
+def _gn_valid():
+    return {"x": X_GN.copy(), "num_groups": 3, "gamma": np.full(6, 1.5), "beta": np.full(6, 0.5),
+            "eps": 1e-5}
+
+
+def _norm_backward_valid(forward, valid):
+    _, cache = forward(**valid())
+    return {"dout": np.random.default_rng(23).normal(size=cache["x_hat"].shape), "cache": cache}
+
+
+def _norm_bad_caches(cache, count):
+    return [None, [], {}, *({k: v for k, v in cache.items() if k != key} for key in cache),
+            {**cache, "x_hat": _with(cache["x_hat"], np.nan)},
+            {**cache, "inv_std": _with(cache["inv_std"], np.inf)},
+            {**cache, "inv_std": cache["inv_std"][:1]},
+            {**cache, "gamma": cache["gamma"][:1]}, {**cache, count: "2"}, {**cache, count: 0},
+            {**cache, count: 5}]
+
+
+def _ln_backward_valid():
+    from snippets.layer_norm import layer_norm_forward
+    return _norm_backward_valid(layer_norm_forward, _ln_valid)
+
+
+def _gn_backward_valid():
+    from snippets.layer_norm import group_norm_forward
+    return _norm_backward_valid(group_norm_forward, _gn_valid)
+
+
+AFFINE_LN = [*bad_arrays(np.ones((2, 4)))[1:], np.ones(4), np.ones((4, 2))]  # None means no affine
+AFFINE_GN = [*bad_arrays(np.ones(6))[1:], np.ones(3), np.ones((6, 1))]
+case("layer_norm.layer_norm_forward", _ln_valid,
+     x=[*bad_arrays(X_LN), X_LN[..., :3], X_LN[0, 0]],
+     normalized_shape=[None, "4", 4.0, (), (2.0, 4), True, (4, 2), (3, 2, 4, 1), 3],
+     gamma=AFFINE_LN, beta=AFFINE_LN, eps=bad_numbers(0.0, -1e-5))
+case("layer_norm.layer_norm_backward", _ln_backward_valid,
+     dout=[*bad_arrays(X_LN), X_LN[..., :3], X_LN[0]],
+     cache=_norm_bad_caches(_ln_backward_valid()["cache"], "ndim"))
+case("layer_norm.group_norm_forward", _gn_valid,
+     x=[*bad_arrays(X_GN), X_GN[0, 0], X_GN[:, :4]],
+     num_groups=bad_ints(0, -1, 4, 5), gamma=AFFINE_GN, beta=AFFINE_GN, eps=bad_numbers(0.0, -1.0))
+case("layer_norm.group_norm_backward", _gn_backward_valid,
+     dout=[*bad_arrays(X_GN), X_GN[:, :4], X_GN[0]],
+     cache=_norm_bad_caches(_gn_backward_valid()["cache"], "num_groups"))
+
+# clipping: gradient clipping by global norm and by value
+def _clip_bad_grads(keep):
+    """bad_params, except the non-finite arrays that ``keep`` says the function accepts."""
+    grads = _model()
+    key, value = next(iter(grads.items()))
+    accepted = [{**grads, key: _with(value, x)} for x in keep]
+    return [b for b in bad_params(grads)
+            if not any(_same(b, a) for a in accepted)] + [{**grads, key: value.astype(np.float32)}]
+
+
+def _same(a, b):
+    if not (isinstance(a, dict) and set(a) == set(b)):
+        return False
+    return all(np.asarray(a[k]).dtype == b[k].dtype and np.array_equal(a[k], b[k], equal_nan=True)
+               for k in a)
+
+
+NORM_TYPES = [None, "2", True, np.array([2.0]), 0.0, -1.0, -np.inf, np.nan]
+case("clipping.global_grad_norm", lambda: {"grads": _model(), "norm_type": 3.0},
+     grads=_clip_bad_grads([np.nan, np.inf, -np.inf]), norm_type=NORM_TYPES)
+case("clipping.clip_grad_norm",
+     lambda: {"grads": _model(), "max_norm": 0.5, "norm_type": np.inf, "error_if_nonfinite": True},
+     grads=_clip_bad_grads([]), max_norm=bad_numbers(0.0, -1.0), norm_type=NORM_TYPES,
+     error_if_nonfinite=BAD_BOOLS)
+case("clipping.clip_grad_value", lambda: {"grads": _model(), "clip_value": 0.5},
+     grads=_clip_bad_grads([np.inf, -np.inf]), clip_value=bad_numbers(0.0, -0.5))
+
+# adaptive: AdaGrad and RMSprop
+def _adagrad_valid():
+    from snippets.adaptive import adagrad_step, init_adagrad_state
+
+    params = _model()
+    grads = _grads(params)
+    _, state = adagrad_step(params, grads, init_adagrad_state(params))
+    return {"params": params, "grads": grads, "state": state, "lr": 0.01, "lr_decay": 0.01,
+            "weight_decay": 0.01, "eps": 1e-10}
+
+
+def _rmsprop_valid():
+    from snippets.adaptive import init_rmsprop_state, rmsprop_step
+
+    params = _model()
+    grads = _grads(params)
+    _, state = rmsprop_step(params, grads, init_rmsprop_state(params), momentum=0.9, centered=True)
+    return {"params": params, "grads": grads, "state": state, "lr": 0.01, "alpha": 0.99,
+            "eps": 1e-8, "weight_decay": 0.01, "momentum": 0.9, "centered": True}
+
+
+def _adaptive_bad_state(valid, keys):
+    state = valid()["state"]
+    moments = bad_twins(state["s"])
+    nested = {"t": bad_ints(-1), **{k: moments for k in keys}}
+    nested["s"] = moments + [{k: -np.abs(v) - 1 for k, v in state["s"].items()}]
+    return bad_state_dicts(state, nested)
+
+
+case("adaptive.init_adagrad_state", lambda: {"params": _model(), "initial_accumulator_value": 0.1},
+     params=bad_params(_model()), initial_accumulator_value=bad_numbers(-0.1))
+case("adaptive.adagrad_step", _adagrad_valid, params=bad_params(_model()), grads=bad_twins(_model()),
+     state=_adaptive_bad_state(_adagrad_valid, ["s"]), lr=bad_numbers(-1e-3),
+     lr_decay=bad_numbers(-0.1), weight_decay=bad_numbers(-0.1), eps=bad_numbers(0.0, -1e-10))
+case("adaptive.init_rmsprop_state", lambda: {"params": _model()}, params=bad_params(_model()))
+case("adaptive.rmsprop_step", _rmsprop_valid, params=bad_params(_model()), grads=bad_twins(_model()),
+     state=_adaptive_bad_state(_rmsprop_valid, ["s", "m", "v"]), lr=bad_numbers(-1e-3),
+     alpha=bad_numbers(-0.1, 1.0), eps=bad_numbers(0.0, -1e-8), weight_decay=bad_numbers(-0.1),
+     momentum=bad_numbers(-0.1, 1.0), centered=BAD_BOOLS)
+
 A = np.random.default_rng(4).normal(size=(4, 5))
 case("dropout.dropout_forward", lambda: {"a": A.copy(), "keep_prob": 0.8, "rng": _rng(),
                                          "training": True},
