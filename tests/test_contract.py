@@ -484,21 +484,31 @@ CASES["momentum.momentum_step_inplace"].bad["params"].append({"W1": np.zeros((4,
                                                               "b1": np.zeros(3)})
 
 YP, YT = np.array([[0.5, 1.5], [-1.0, 2.0]]), np.array([[0.0, 1.0], [1.0, 1.0]])
-for name in ("mse", "mse_grad", "bce_with_logits", "bce_with_logits_grad"):
-    first, second = ("y_pred", "y_true") if name.startswith("mse") else ("logits", "targets")
-    extra = [YT * 2, YT - 2] if first == "logits" else []
-    case(f"objectives.{name}", lambda first=first, second=second: {first: YP.copy(), second: YT.copy(),
-                                                                    "reduction": "mean"},
-         **{first: [*bad_arrays(YP), YP[0]], second: [*bad_arrays(YT), YT[0], *extra]},
-         reduction=bad_choices("none"))
+# weights: None is valid (no weights), so bad_arrays' first value (None) is left out
+BAD_WEIGHTS = [*bad_arrays(np.ones(2))[1:], np.ones(3), np.array([1.0, -1.0])]
+for name in ("mse", "mse_grad"):
+    case(f"objectives.{name}", lambda: {"y_pred": YP.copy(), "y_true": YT.copy(),
+                                        "reduction": "none"},
+         y_pred=[*bad_arrays(YP), YP[0]], y_true=[*bad_arrays(YT), YT[0]],
+         reduction=bad_choices("average"))
+for name in ("bce_with_logits", "bce_with_logits_grad"):
+    case(f"objectives.{name}", lambda: {"logits": YP.copy(), "targets": YT.copy(),
+                                        "reduction": "mean", "weight": np.array([0.5, 2.0]),
+                                        "pos_weight": np.array([[3.0], [0.5]])},
+         logits=[*bad_arrays(YP), YP[0]], targets=[*bad_arrays(YT), YT[0], YT * 2, YT - 2],
+         reduction=bad_choices("average"), weight=[*BAD_WEIGHTS, np.ones((3, 2, 2))],
+         pos_weight=[*BAD_WEIGHTS, np.ones((2, 3))])
 for name in ("softmax_cross_entropy", "softmax_cross_entropy_grad"):
     case(f"objectives.{name}",
-         lambda: {"logits": YP.copy(), "labels": np.array([1, 0]), "reduction": "sum"},
+         lambda: {"logits": YP.copy(), "labels": np.array([1, 0]), "reduction": "sum",
+                  "weight": np.array([1.0, 2.0]), "ignore_index": -100, "label_smoothing": 0.1},
          logits=[*bad_arrays(YP), YP[0], YP[None]],
          labels=[None, "ab", np.array([1, 2]), np.array([-1, 0]), np.array([1]), np.array([[1, 0]]),
                  np.array([True, False]), YT, _with(YT / 2, np.nan), np.array([1.0, 0.0]),
-                 np.array([1 + 0j, 0])],
-         reduction=bad_choices("none"))
+                 np.array([1 + 0j, 0]), np.full((2, 2), 0.5)],  # probabilities + ignore_index
+         reduction=bad_choices("average"), weight=[*BAD_WEIGHTS, np.ones((2, 2))],
+         ignore_index=[1.0, "1", True, np.array([1]), np.float64(-100.0)],
+         label_smoothing=bad_numbers(-0.1, 1.5))
 case("objectives.multilabel_predict", lambda: {"logits": YP.copy(), "threshold": 0.5},
      logits=[*bad_arrays(YP), YP[0]], threshold=bad_numbers(0.0, 1.0, -0.5))
 
