@@ -171,17 +171,20 @@ def _adam_valid():
 def _adam_bad_state():
     state = _adam_valid()["state"]
     moments = bad_twins(state["m"])
-    return bad_state_dicts(state, {"t": bad_ints(-1), "m": moments, "s": moments + [
-        {k: -np.abs(v) - 1 for k, v in state["s"].items()}]})
+    return [*bad_state_dicts(state, {"t": bad_ints(-1), "m": moments, "s": moments + [
+        {k: -np.abs(v) - 1 for k, v in state["s"].items()}]}),
+        {**state, "s_max": state["s"]}]  # an AMSGrad state without amsgrad=True
 
 
 ADAM_HYPER = {"lr": bad_numbers(-1e-3), "beta1": bad_numbers(-0.1, 1.0), "beta2": bad_numbers(-0.1, 1.0),
               "eps": bad_numbers(0.0, -1e-8), "weight_decay": bad_numbers(-0.1), "decoupled": BAD_BOOLS}
 
-case("adam.init_adam_state", lambda: {"params": _model()}, params=bad_params(_model()))
+case("adam.init_adam_state", lambda: {"params": _model(), "amsgrad": True},
+     params=bad_params(_model()), amsgrad=BAD_BOOLS)
 for name in ("adam_step", "adam_step_inplace"):
+    # amsgrad=True with the valid state, which has no 's_max': refused, naming amsgrad
     case(f"adam.{name}", _adam_valid, params=bad_params(_model()), grads=bad_twins(_model()),
-         state=_adam_bad_state(), **ADAM_HYPER)
+         state=_adam_bad_state(), **ADAM_HYPER, amsgrad=[*BAD_BOOLS, True], maximize=BAD_BOOLS)
 # adam_step_inplace needs writeable C-contiguous arrays, and says so
 CASES["adam.adam_step_inplace"].bad["params"].append({"W1": np.zeros((4, 3)).T, "b1": np.zeros(3)})
 
