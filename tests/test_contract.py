@@ -517,9 +517,13 @@ case("objectives.multilabel_predict", lambda: {"logits": YP.copy(), "threshold":
 
 case("schedules.step_decay", lambda: {"step": 3, "lr0": 0.1, "drop": 0.5, "every": 2},
      step=bad_ints(-1), lr0=bad_numbers(-0.1), drop=bad_numbers(0.0, 1.5), every=bad_ints(0))
-case("schedules.triangular_clr", lambda: {"step": 3, "base_lr": 0.01, "max_lr": 0.1, "step_size": 2},
+case("schedules.triangular_clr",
+     lambda: {"step": 3, "base_lr": 0.01, "max_lr": 0.1, "step_size": 2, "step_size_down": 3,
+              "mode": "exp_range", "gamma": 0.99},
      step=bad_ints(-1), base_lr=bad_numbers(-0.1, 0.2), max_lr=bad_numbers(0.001),
-     step_size=bad_ints(0))
+     step_size=bad_ints(0), step_size_down=bad_ints(0)[1:],  # None is valid: a symmetric cycle
+     mode=[*bad_choices("exp"), "triangular"],  # "triangular" with gamma=0.99: gamma unused
+     gamma=bad_numbers(0.0, 1.5, -0.5))
 case("schedules.sgdr", lambda: {"step": 3, "lr_max": 0.1, "T_0": 2, "T_mult": 2, "eta_min": 0.001},
      step=bad_ints(-1), lr_max=bad_numbers(0.0001), T_0=bad_ints(0), T_mult=bad_ints(0),
      eta_min=bad_numbers(-0.1, 0.2))

@@ -66,6 +66,36 @@ def test_triangular_clr_with_equal_bounds_is_constant():
     assert values == {0.05}
 
 
+@pytest.mark.parametrize(("up", "down"), [(4, 4), (3, 9), (10, 2), (1, 1)])
+def test_triangular2_halves_each_peak_and_keeps_the_base(up, down):
+    kwargs = dict(base_lr=0.01, max_lr=0.09, step_size=up, step_size_down=down, mode="triangular2")
+    for cycle in range(5):
+        start = cycle * (up + down)
+        assert triangular_clr(start, **kwargs) == pytest.approx(0.01, abs=1e-15)
+        assert triangular_clr(start + up, **kwargs) == pytest.approx(0.01 + 0.08 / 2**cycle, rel=1e-12)
+
+
+@pytest.mark.parametrize(("up", "down"), [(4, 4), (3, 9), (10, 2)])
+def test_exp_range_scales_the_triangle_by_gamma_to_the_step(up, down):
+    """gamma ** step counts every step since the start (PyTorch's scale_mode='iterations')."""
+    kwargs = dict(base_lr=0.01, max_lr=0.09, step_size=up, step_size_down=down)
+    for k in range(5 * (up + down)):
+        plain = triangular_clr(k, **kwargs)
+        scaled = triangular_clr(k, **kwargs, mode="exp_range", gamma=0.97)
+        assert scaled == pytest.approx(0.01 + (plain - 0.01) * 0.97**k, rel=1e-12, abs=1e-15)
+    assert triangular_clr(7, **kwargs, mode="exp_range", gamma=1.0) == triangular_clr(7, **kwargs)
+
+
+@pytest.mark.parametrize(("up", "down"), [(3, 9), (10, 2), (5, 1)])
+def test_unequal_halves_rise_and_fall_at_their_own_rates(up, down):
+    kwargs = dict(base_lr=0.0, max_lr=1.0, step_size=up, step_size_down=down)
+    values = np.array([triangular_clr(k, **kwargs) for k in range(2 * (up + down) + 1)])
+    np.testing.assert_allclose(np.diff(values[: up + 1]), 1 / up, rtol=1e-12)
+    np.testing.assert_allclose(np.diff(values[up: up + down + 1]), -1 / down, rtol=1e-12)
+    np.testing.assert_allclose(values[up + down:], values[: up + down + 1], atol=1e-15)
+    assert triangular_clr(up, **kwargs) == pytest.approx(1.0, abs=1e-15)
+
+
 def test_triangular_clr_matches_smiths_worked_numbers():
     """step_size = 2000 iterations, base 0.001, max 0.006 (Smith 2017, Section 3.3): at iteration 1000
     the rate is half-way up, at 3000 half-way down, at 4000 back to base."""
@@ -280,6 +310,16 @@ def test_step_decay_bad_arguments_are_rejected(kwargs, error, message):
      r"max_lr must be in \[0, inf\), got inf"),
     (dict(base_lr=0.01, max_lr=0.1, step_size=0), ValueError, "step_size must be an integer >= 1"),
     (dict(base_lr=0.01, max_lr=0.1, step_size=2.0), TypeError, "step_size must be an integer >= 1"),
+    (dict(base_lr=0.01, max_lr=0.1, step_size=2, step_size_down=0), ValueError,
+     r"^step_size_down must be an integer >= 1, got 0$"),
+    (dict(base_lr=0.01, max_lr=0.1, step_size=2, mode="exp"), ValueError,
+     r"^mode must be one of \('triangular', 'triangular2', 'exp_range'\), got 'exp'$"),
+    (dict(base_lr=0.01, max_lr=0.1, step_size=2, mode="exp_range", gamma=1.5), ValueError,
+     r"^gamma must be in \(0, 1\], got 1.5$"),
+    (dict(base_lr=0.01, max_lr=0.1, step_size=2, mode="exp_range", gamma=0.0), ValueError,
+     r"^gamma must be in \(0, 1\], got 0.0$"),
+    (dict(base_lr=0.01, max_lr=0.1, step_size=2, mode="triangular2", gamma=0.9), ValueError,
+     r"^gamma must be 1 unless mode='exp_range' \(mode='triangular2' does not use it\), got 0.9$"),
 ])
 def test_triangular_clr_bad_arguments_are_rejected(kwargs, error, message):
     with pytest.raises(error, match=message):

@@ -51,6 +51,37 @@ def test_triangular_clr_matches_cycliclr(torch, base_lr, max_lr, step_size):
     np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=ATOL)
 
 
+CLR_CASES = {
+    "triangular2 symmetric": dict(mode="triangular2", step_size=10, step_size_down=None, gamma=1.0),
+    "triangular2 up 7 down 3": dict(mode="triangular2", step_size=7, step_size_down=3, gamma=1.0),
+    "triangular2 up 2 down 11": dict(mode="triangular2", step_size=2, step_size_down=11, gamma=1.0),
+    "exp_range symmetric": dict(mode="exp_range", step_size=10, step_size_down=None, gamma=0.99),
+    "exp_range up 5 down 12": dict(mode="exp_range", step_size=5, step_size_down=12, gamma=0.995),
+    "exp_range up 1 down 1": dict(mode="exp_range", step_size=1, step_size_down=1, gamma=0.9),
+    "triangular up 9 down 4": dict(mode="triangular", step_size=9, step_size_down=4, gamma=1.0),
+}
+
+
+@pytest.mark.parametrize("case", CLR_CASES.values(), ids=CLR_CASES.keys())
+def test_clr_modes_match_cycliclr_over_several_cycles(torch, case):
+    """Separating cases: unequal halves (a bug that uses step_size for both halves shows at the
+    first peak), triangular2's halving per *cycle* and exp_range's gamma per *step* (a per-cycle
+    gamma, or a cycle counted from 0, is off from the first or second cycle on). PyTorch's
+    ``gamma ** last_epoch`` counts steps from the start, as ours does."""
+    up, down = case["step_size"], case["step_size_down"]
+    n = 6 * (up + (down or up)) + 5  # six cycles and part of a seventh
+    theirs, _ = _run(torch, lambda o: torch.optim.lr_scheduler.CyclicLR(
+        o, base_lr=0.01, max_lr=0.1, step_size_up=up, step_size_down=down, mode=case["mode"],
+        gamma=case["gamma"], cycle_momentum=False), n)
+    ours = [triangular_clr(k, base_lr=0.01, max_lr=0.1, **case) for k in range(n)]
+    np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=ATOL)
+    peaks = np.array([ours[c * (up + (down or up)) + up] for c in range(6)])
+    if case["mode"] == "triangular2":  # not vacuous: the peaks halve above base_lr
+        np.testing.assert_allclose(np.diff(np.log(peaks - 0.01)), np.log(0.5), rtol=1e-10)
+    elif case["mode"] == "exp_range":
+        assert np.all(np.diff(peaks) < 0)
+
+
 @pytest.mark.parametrize(("T_0", "T_mult", "eta_min"), [(10, 1, 0.0), (10, 2, 1e-4), (1, 3, 0.0),
                                                         (7, 3, 0.002), (50, 1, 0.01)])
 def test_sgdr_matches_cosineannealingwarmrestarts(torch, T_0, T_mult, eta_min):
