@@ -7,14 +7,17 @@ plot it does not advance it, and resuming training at step ``k`` needs nothing b
 
 Each schedule equals a PyTorch scheduler after ``k`` calls to ``scheduler.step()``:
 ``step_decay`` is ``StepLR``, ``triangular_clr`` is ``CyclicLR`` (its three modes),
-``sgdr`` is ``CosineAnnealingWarmRestarts`` and ``one_cycle`` is ``OneCycleLR`` (two
-phases by default, the paper's three with ``three_phase=True``).
+``sgdr`` is ``CosineAnnealingWarmRestarts``, ``one_cycle`` is ``OneCycleLR`` (two
+phases by default, the paper's three with ``three_phase=True``) and ``warmup_cosine`` is
+``LinearLR`` then ``CosineAnnealingLR`` in ``SequentialLR``.
 
 References: Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017;
 Loshchilov and Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR
 2017; Smith and Topin, "Super-Convergence: Very Fast Training of Neural Networks Using
 Large Learning Rates", 2017 (arXiv:1708.07120); Smith, "A disciplined approach to neural
-network hyper-parameters: Part 1", 2018 (arXiv:1803.09820).
+network hyper-parameters: Part 1", 2018 (arXiv:1803.09820); Goyal et al., "Accurate,
+Large Minibatch SGD: Training ImageNet in 1 Hour", 2017 (arXiv:1706.02677), section 2.2
+(gradual warm-up).
 """
 
 import math
@@ -234,6 +237,51 @@ def _anneal(start, end, pct, anneal):
 # --8<-- [end:one_cycle]
 
 
+# --8<-- [start:warmup_cosine]
+def warmup_cosine(step, *, peak_lr, warmup_steps, total_steps, floor_lr=0.0,
+                  start_factor=1 / 3):
+    """Linear warm-up, then cosine decay to a floor (PyTorch: ``LinearLR`` then
+    ``CosineAnnealingLR`` in ``SequentialLR(milestones=[warmup_steps])``).
+
+    The rate rises linearly from ``start_factor * peak_lr`` at step 0 to ``peak_lr`` at
+    step ``warmup_steps``, then follows half a cosine down to ``floor_lr`` at step
+    ``total_steps``, and stays there.
+
+    Parameters
+    ----------
+    step : int >= 0
+        Number of updates done so far.
+    peak_lr : float >= floor_lr
+        The rate at the end of the warm-up (the optimizer's ``lr`` in PyTorch).
+    warmup_steps : int >= 1
+        Length of the warm-up, in steps (``total_iters`` of ``LinearLR`` and the
+        milestone of ``SequentialLR``).
+    total_steps : int > warmup_steps
+        The step at which the decay reaches ``floor_lr``; the cosine lasts
+        ``total_steps - warmup_steps`` steps (``T_max`` of ``CosineAnnealingLR``).
+    floor_lr : float >= 0
+        The final rate (``eta_min``).
+    start_factor : float in (0, 1]
+        The first rate as a fraction of ``peak_lr`` (``LinearLR``'s default 1/3).
+
+    Returns
+    -------
+    float
+        ``peak_lr * (start_factor + (1 - start_factor) * step / warmup_steps)`` during
+        the warm-up, then
+        ``floor_lr + (peak_lr - floor_lr) * (1 + cos(pi * j / T)) / 2`` with
+        ``j = step - warmup_steps`` and ``T = total_steps - warmup_steps``, and
+        ``floor_lr`` after ``total_steps`` (where PyTorch's cosine would rise again).
+    """
+    _check_warmup_cosine_args(step, peak_lr, warmup_steps, total_steps, floor_lr,
+                              start_factor)
+    if step < warmup_steps:  # the peak is reached at step warmup_steps, not before
+        return peak_lr * (start_factor + (1 - start_factor) * step / warmup_steps)
+    j, t_max = min(step, total_steps) - warmup_steps, total_steps - warmup_steps
+    return floor_lr + (peak_lr - floor_lr) * (1 + math.cos(math.pi * j / t_max)) / 2
+# --8<-- [end:warmup_cosine]
+
+
 # --8<-- [start:noise_floor]
 def sgd_on_noisy_quadratic(w0, curvatures, lrs, *, batch_size, noise_std, rng):
     """Run SGD on a noisy quadratic and return the loss after every step.
@@ -398,6 +446,20 @@ def _check_clr_args(step, base_lr, max_lr, step_size, step_size_down, mode, gamm
         raise ValueError(f"gamma must be 1 unless mode='exp_range' (mode={mode!r} "
                          f"does not use it), got {gamma}")
     _check_order(base_lr, "base_lr", max_lr, "max_lr")
+
+
+def _check_warmup_cosine_args(step, peak_lr, warmup_steps, total_steps, floor_lr,
+                              start_factor):
+    _check_int(step, "step", 0)
+    _check_number(peak_lr, "peak_lr", 0)
+    _check_int(warmup_steps, "warmup_steps", 1)
+    _check_int(total_steps, "total_steps", 2)
+    if total_steps <= warmup_steps:
+        raise ValueError(f"total_steps must be > warmup_steps, got total_steps="
+                         f"{total_steps} and warmup_steps={warmup_steps}")
+    _check_number(floor_lr, "floor_lr", 0)
+    _check_number(start_factor, "start_factor", 0, 1, low_open=True)
+    _check_order(floor_lr, "floor_lr", peak_lr, "peak_lr")
 
 
 def _check_one_cycle_args(step, total_steps, max_lr, pct_start, div_factor,

@@ -536,6 +536,13 @@ case("schedules.one_cycle",
      anneal=bad_choices("cosine"), three_phase=BAD_BOOLS, base_momentum=bad_numbers(-0.1, 0.99),
      max_momentum=bad_numbers(1.0, 0.5), cycle_momentum=BAD_BOOLS)
 
+case("schedules.warmup_cosine",
+     lambda: {"step": 3, "peak_lr": 0.1, "warmup_steps": 5, "total_steps": 20, "floor_lr": 0.001,
+              "start_factor": 0.1},
+     step=bad_ints(-1), peak_lr=bad_numbers(-0.1, 0.0001), warmup_steps=bad_ints(0, 20, 25),
+     total_steps=bad_ints(5, 1, 0), floor_lr=bad_numbers(-0.1, 0.2),
+     start_factor=bad_numbers(0.0, -0.5, 1.5))
+
 W0_QUAD = np.array([1.0, -2.0])
 BAD_CURVATURES = [None, "ab", [], [1.0], [0.0, 1.0], [1.0, -1.0], [np.nan, 1.0], [1.0, np.inf],
                   [[1.0, 2.0]]]
