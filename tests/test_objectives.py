@@ -505,3 +505,73 @@ def test_options_keep_the_logits_dtype(rng, dtype):
     y = np.zeros_like(z)
     assert bce_with_logits_grad(z, y, weight=np.ones(3), pos_weight=np.ones(3)).dtype == dtype
     assert bce_with_logits(z, y, "none", pos_weight=np.ones(3)).dtype == dtype
+
+
+# ----- label smoothing: the optimum, the floor of the loss, the convention ------------------------
+
+
+def _train_logits(eps, k=10, steps=3000, lr=1.0):
+    """Gradient descent on one example's logits (class 0) under the smoothed cross-entropy."""
+    z, labels = np.zeros((1, k)), np.array([0])
+    gaps = []
+    for _ in range(steps):
+        z = z - lr * softmax_cross_entropy_grad(z, labels, label_smoothing=eps)
+        gaps.append(z[0, 0] - z[0, 1:].max())
+    return z, np.array(gaps)
+
+
+def _optimal_gap(eps, k):
+    return math.log((1 - eps + eps / k) / (eps / k))
+
+
+@pytest.mark.parametrize("eps", [0.05, 0.1, 0.2])
+def test_smoothed_logits_stop_at_a_finite_gap(eps):
+    """The optimum of -sum_k q_k log softmax(z)_k is softmax(z) = q, so the true class's logit
+    exceeds the others by log((1 - eps + eps/K) / (eps/K)): about 4.51 for eps = 0.1, K = 10."""
+    z, gaps = _train_logits(eps)
+    assert gaps[-1] == pytest.approx(_optimal_gap(eps, 10), rel=1e-6)
+    assert np.all(np.diff(gaps) > -1e-12)  # approached from below, never overshot
+    np.testing.assert_allclose(np.exp(_log_softmax(z))[0, 0], 1 - eps + eps / 10, rtol=1e-6)
+    assert _optimal_gap(0.1, 10) == pytest.approx(math.log(91), rel=1e-14)
+    # the numbers on the page and in the figure's description
+    assert [round(_optimal_gap(e, 10), 2) for e in (0.05, 0.1, 0.2)] == [5.25, 4.51, 3.71]
+    assert [round(1 - e + e / 10, 3) for e in (0.05, 0.1, 0.2)] == [0.955, 0.91, 0.82]
+
+
+def test_without_smoothing_the_gap_grows_without_bound():
+    _, gaps = _train_logits(0.0)
+    assert gaps[-1] > _optimal_gap(0.05, 10) + 1  # past every smoothed optimum of the figure
+    assert gaps[-1] > 10  # "rises past 10" on the page
+    assert gaps[-1] - gaps[len(gaps) // 2] > 0.5  # still growing, like log(step)
+
+
+def test_smoothed_loss_floor_is_the_entropy_of_the_target():
+    """Regression: the training loss with smoothing never reaches 0; its minimum is H(q)
+    (about 0.50 nats for eps = 0.1, K = 10): a loss that plateaus there has converged."""
+    eps, k = 0.1, 10
+    z, _ = _train_logits(eps)
+    q = np.full(k, eps / k)
+    q[0] += 1 - eps
+    entropy = -np.sum(q * np.log(q))
+    assert softmax_cross_entropy(z, np.array([0]), label_smoothing=eps) == pytest.approx(entropy, rel=1e-9)
+    assert round(entropy, 2) == 0.50
+
+
+def test_smoothing_spreads_eps_over_all_k_classes_including_the_true_one(rng):
+    """PyTorch's and the paper's convention: q = (1 - eps) onehot + eps / K, so the true class gets
+    1 - eps + eps/K. The variant that gives eps / (K - 1) to the other classes only (the true class
+    exactly 1 - eps) is another loss."""
+    z, labels, eps, k = rng.normal(size=(4, 5)), np.array([0, 3, 1, 4]), 0.2, 5
+    logp = _log_softmax(z)
+    onehot = np.eye(k)[labels]
+    ours = softmax_cross_entropy(z, labels, "sum", label_smoothing=eps)
+    assert ours == pytest.approx(-np.sum(((1 - eps) * onehot + eps / k) * logp), rel=1e-14)
+    other = -np.sum(((1 - eps) * onehot + eps / (k - 1) * (1 - onehot)) * logp)
+    assert abs(ours - other) > 1e-3
+
+
+def test_smoothed_loss_is_a_mix_of_the_hard_loss_and_the_uniform_one(rng):
+    z, labels, eps = rng.normal(size=(6, 4)), np.array([0, 3, 1, 2, 1, 3]), 0.3
+    uniform = np.full((6, 4), 0.25)
+    mixed = (1 - eps) * softmax_cross_entropy(z, labels) + eps * softmax_cross_entropy(z, uniform)
+    assert softmax_cross_entropy(z, labels, label_smoothing=eps) == pytest.approx(mixed, rel=1e-14)

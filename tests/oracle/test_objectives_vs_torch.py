@@ -237,3 +237,21 @@ def test_bce_weight_and_pos_weight_match_torch(torch, rng, reduction, option, sh
     np.testing.assert_allclose(ours, loss.detach().numpy(), rtol=rtol, atol=rtol * 1e-3)
     np.testing.assert_allclose(bce_with_logits_grad(z, y, reduction, **kwargs), zt.grad.numpy(),
                                rtol=rtol, atol=rtol * 1e-3)
+
+
+@pytest.mark.parametrize("eps", [0.01, 0.1, 0.3, 0.9, 1.0])
+@pytest.mark.parametrize("k", [2, 10, 1000])
+# float32: gradient entries where softmax * sum(q) and q nearly cancel are exact only to a few ulps of
+# the terms (about 1/16 here): atol 3e-8
+@pytest.mark.parametrize("dtype, rtol, atol", [(np.float64, 1e-12, 1e-16), (np.float32, 2e-5, 3e-8)],
+                         ids=["float64", "float32"])
+def test_label_smoothing_matches_torch_for_any_eps_and_class_count(torch, rng, eps, k, dtype, rtol,
+                                                                   atol):
+    """The label-smoothing page: CrossEntropyLoss(label_smoothing=eps), value and gradient, logits
+    large enough (scale 8) that an unshifted softmax would lose the small classes' probabilities."""
+    z = rng.normal(0, 8, size=(16, k)).astype(dtype)
+    labels = rng.integers(0, k, size=16)
+    loss, grad = _torch_ce(torch, z, labels, "mean", label_smoothing=eps)
+    ours, our_grad = _ours_ce(z, labels, "mean", label_smoothing=eps)
+    np.testing.assert_allclose(ours, loss, rtol=rtol)
+    np.testing.assert_allclose(our_grad, grad, rtol=rtol, atol=atol)
