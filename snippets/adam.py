@@ -15,42 +15,55 @@ Conventions, as in ``torch.optim.Adam`` / ``torch.optim.AdamW``: ``eps`` is adde
 1 on the first update; with ``decoupled=False`` weight decay is L2 (``weight_decay * p``
 added to the gradient, then normalized by Adam like any gradient); with
 ``decoupled=True`` it is ``p -= lr * weight_decay * p`` before the Adam step (PyTorch
-multiplies by ``lr``; the paper uses a separate schedule multiplier).
+multiplies by ``lr``; the paper uses a separate schedule multiplier). ``amsgrad=True``
+keeps the running maximum of the raw (not bias-corrected) ``s`` in ``state["s_max"]``
+and divides it by the current bias correction, exactly as PyTorch does;
+``maximize=True`` steps up the gradient (the gradient is negated before anything
+else, weight decay included, as in PyTorch).
 
 References: Kingma and Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015;
-Loshchilov and Hutter, "Decoupled Weight Decay Regularization", ICLR 2019.
+Loshchilov and Hutter, "Decoupled Weight Decay Regularization", ICLR 2019; Reddi, Kale
+and Kumar, "On the Convergence of Adam and Beyond", ICLR 2018 (AMSGrad).
 """
 
 import numpy as np
 
 
 # --8<-- [start:init]
-def init_adam_state(params):
+def init_adam_state(params, *, amsgrad=False):
     """Create Adam's state for a dict of parameters: zero moments and a step count of 0.
 
     Parameters
     ----------
     params : dict of str -> ndarray of float
         The model's parameters, e.g. ``{"W1": (n_out, n_in), "b1": (n_out,), ...}``.
+    amsgrad : bool
+        Also keep the running maximum of ``s`` (``state["s_max"]``), for
+        ``adam_step(..., amsgrad=True)``.
 
     Returns
     -------
     state : dict
-        ``{"t": 0, "m": {key: zeros like p}, "s": {key: zeros like p}}``; moments
-        keep each parameter's dtype and shape.
+        ``{"t": 0, "m": {key: zeros like p}, "s": {key: zeros like p}}``, plus
+        ``"s_max"`` with ``amsgrad=True``; moments keep each parameter's dtype and
+        shape.
     """
     params = _check_params(params, "params")
-    return {
+    _check_bool(amsgrad, "amsgrad")
+    state = {
         "t": 0,
         "m": {k: np.zeros_like(p) for k, p in params.items()},
         "s": {k: np.zeros_like(p) for k, p in params.items()},
     }
+    if amsgrad:
+        state["s_max"] = {k: np.zeros_like(p) for k, p in params.items()}
+    return state
 # --8<-- [end:init]
 
 
 # --8<-- [start:step]
 def adam_step(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8,
-              weight_decay=0.0, decoupled=False):
+              weight_decay=0.0, decoupled=False, amsgrad=False, maximize=False):
     """One Adam (``decoupled=False``) or AdamW (``decoupled=True``) update. Inputs are
     not modified.
 
@@ -74,6 +87,12 @@ def adam_step(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8
     decoupled : bool
         False: Adam with L2, as ``torch.optim.Adam(weight_decay=...)``.
         True: AdamW, as ``torch.optim.AdamW``.
+    amsgrad : bool
+        AMSGrad: divide by the running maximum of ``s`` instead of ``s``, so the
+        denominator never shrinks; ``state`` must come from
+        ``init_adam_state(params, amsgrad=True)``.
+    maximize : bool
+        Step up the gradient (maximize the objective) instead of down.
 
     Returns
     -------
@@ -86,25 +105,32 @@ def adam_step(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8
         Non-float or non-finite arrays, mismatched keys or shapes, hyperparameters out
         of range.
     """
-    params, grads, state = _check_adam_inputs(params, grads, state)
     _check_adam_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled)
+    _check_bool(amsgrad, "amsgrad")
+    _check_bool(maximize, "maximize")
+    params, grads, state = _check_adam_inputs(params, grads, state, amsgrad)
     t = state["t"] + 1
-    new_params, new_m, new_s = {}, {}, {}
+    new_params, new_m, new_s, new_s_max = {}, {}, {}, {}
     for k, p in params.items():
         # do the arithmetic in the parameter's dtype: float32 stays float32
         c = p.dtype.type
-        g = grads[k]
+        g = -grads[k] if maximize else grads[k]  # maximize: ascend, before the decay
         if decoupled:
             p = p * c(1.0 - lr * weight_decay)  # AdamW: shrink the weights directly
         else:
             g = g + c(weight_decay) * p         # Adam + L2: decay joins the gradient
         m = c(beta1) * state["m"][k] + c(1.0 - beta1) * g
         s = c(beta2) * state["s"][k] + c(1.0 - beta2) * g * g
+        if amsgrad:  # the maximum of the raw s, bias-corrected afterwards (PyTorch)
+            new_s_max[k] = np.maximum(state["s_max"][k], s)
         m_hat = m / c(1.0 - beta1**t)  # bias corrections: beta1 with m, beta2 with s
-        s_hat = s / c(1.0 - beta2**t)
+        s_hat = (new_s_max[k] if amsgrad else s) / c(1.0 - beta2**t)
         new_params[k] = p - c(lr) * m_hat / (np.sqrt(s_hat) + c(eps))  # eps outside
         new_m[k], new_s[k] = m, s
-    return new_params, {"t": t, "m": new_m, "s": new_s}
+    new_state = {"t": t, "m": new_m, "s": new_s}
+    if amsgrad:
+        new_state["s_max"] = new_s_max
+    return new_params, new_state
 # --8<-- [end:step]
 
 
@@ -113,7 +139,8 @@ BLOCK = 1 << 15  # elements per block: a few blocks of float32 fit in a core's L
 
 
 def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999,
-                      eps=1e-8, weight_decay=0.0, decoupled=False):
+                      eps=1e-8, weight_decay=0.0, decoupled=False, amsgrad=False,
+                      maximize=False):
     """The same update as :func:`adam_step`, written for speed: arrays are updated in
     place.
 
@@ -126,7 +153,8 @@ def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999,
 
     Parameters
     ----------
-    params, grads, state, lr, beta1, beta2, eps, weight_decay, decoupled
+    params, grads, state, lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad,
+    maximize
         As in :func:`adam_step`; every array must be a writeable, C-contiguous ndarray.
         Everything is checked before anything is written: on an error, nothing has
         changed. The finiteness check reads each array once more (a dot product).
@@ -136,13 +164,16 @@ def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999,
     params : dict, the same dict, its arrays updated in place
     state : dict, the same dict, its moments updated in place and ``t`` increased by one
     """
-    _check_adam_inplace(params, grads, state)
     _check_adam_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled)
+    _check_bool(amsgrad, "amsgrad")
+    _check_bool(maximize, "maximize")
+    _check_adam_inplace(params, grads, state, amsgrad)
     t = state["t"] + 1
     for k, p in params.items():
         c = p.dtype.type  # scalars in the arrays' dtype: float32 stays float32
         w, g = p.reshape(-1), grads[k].reshape(-1)
         m, s = state["m"][k].reshape(-1), state["s"][k].reshape(-1)
+        s_max = state["s_max"][k].reshape(-1) if amsgrad else None
         bias1, bias2 = c(1.0 - beta1**t), c(1.0 - beta2**t)
         scratch = np.empty((2, min(BLOCK, w.size)), dtype=w.dtype)
         for start in range(0, w.size, BLOCK):
@@ -151,9 +182,14 @@ def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999,
             t1, t2 = scratch[0, : wb.size], scratch[1, : wb.size]
             if decoupled:
                 wb *= c(1.0 - lr * weight_decay)  # AdamW: shrink the weights directly
+                if maximize:
+                    gb = np.negative(gb, out=t1)  # ascend
             else:
                 np.multiply(wb, c(weight_decay), out=t1)
-                np.add(gb, t1, out=t1)            # Adam + L2: decay joins the gradient
+                if maximize:
+                    np.subtract(t1, gb, out=t1)   # -g + decay: ascend, then L2
+                else:
+                    np.add(gb, t1, out=t1)        # Adam + L2: decay joins the gradient
                 gb = t1
             mb *= c(beta1)
             np.multiply(gb, c(1.0 - beta1), out=t2)
@@ -162,7 +198,9 @@ def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999,
             np.multiply(gb, c(1.0 - beta2), out=t2)
             t2 *= gb
             sb += t2                                  # s = beta2 s + (1 - beta2) g^2
-            np.divide(sb, bias2, out=t2)
+            if amsgrad:
+                np.maximum(s_max[block], sb, out=s_max[block])  # max of the raw s
+            np.divide(s_max[block] if amsgrad else sb, bias2, out=t2)
             np.sqrt(t2, out=t2)
             t2 += c(eps)                                   # sqrt(s_hat) + eps
             np.divide(mb, bias1, out=t1)
@@ -174,31 +212,39 @@ def adam_step_inplace(params, grads, state, *, lr=1e-3, beta1=0.9, beta2=0.999,
 # --8<-- [end:inplace]
 
 
-def _check_adam_state(state):
-    if not isinstance(state, dict) or set(state) != {"t", "m", "s"}:
+def _check_adam_state(state, amsgrad):
+    if not isinstance(state, dict) or set(state) - {"s_max"} != {"t", "m", "s"}:
         raise TypeError("state must be the dict returned by init_adam_state or "
-                        "adam_step (keys 't', 'm', 's')")
+                        "adam_step (keys 't', 'm', 's', and 's_max' for amsgrad)")
     _check_int(state["t"], "state['t']", 0)
+    if amsgrad and "s_max" not in state:
+        raise ValueError("state must have the key 's_max' for amsgrad=True: create "
+                         "it with init_adam_state(params, amsgrad=True)")
+    if not amsgrad and "s_max" in state:
+        raise ValueError("state must not have the key 's_max' without amsgrad=True: "
+                         "pass amsgrad=True, or drop the key to go on without AMSGrad")
+    return ("m", "s", "s_max") if amsgrad else ("m", "s")
 
 
-def _check_adam_inputs(params, grads, state):
+def _check_adam_inputs(params, grads, state, amsgrad):
     params = _check_params(params, "params")
     grads = _check_params(grads, "grads")
     _check_same_layout(params, grads, "grads")
-    _check_adam_state(state)
     moments = {}
-    for moment in ("m", "s"):
+    for moment in _check_adam_state(state, amsgrad):
         moments[moment] = _check_params(state[moment], f"state[{moment!r}]")
         _check_same_layout(params, moments[moment], f"state[{moment!r}]")
-    if any(np.any(s < 0) for s in moments["s"].values()):
-        raise ValueError("state['s'] must be >= 0 (a mean of squared gradients)")
+    for moment in ("s", "s_max")[: len(moments) - 1]:
+        if any(np.any(s < 0) for s in moments[moment].values()):
+            raise ValueError(f"state[{moment!r}] must be >= 0 (a mean of squared "
+                             "gradients)")
     return params, grads, {"t": state["t"], **moments}
 
 
-def _check_adam_inplace(params, grads, state):
-    _check_adam_state(state)
-    groups = {"params": params, "grads": grads, "state['m']": state["m"],
-              "state['s']": state["s"]}
+def _check_adam_inplace(params, grads, state, amsgrad):
+    moments = _check_adam_state(state, amsgrad)
+    groups = {"params": params, "grads": grads,
+              **{f"state[{moment!r}]": state[moment] for moment in moments}}
     for name, group in groups.items():
         _check_inplace_arrays(group, name)
         if name != "params":
@@ -206,8 +252,10 @@ def _check_adam_inplace(params, grads, state):
     for name, group in groups.items():
         for key, value in group.items():
             _check_all_finite(value, f"{name}[{key!r}]")
-    if any(s.min() < 0 for s in state["s"].values()):
-        raise ValueError("state['s'] must be >= 0 (a mean of squared gradients)")
+    for moment in moments[1:]:
+        if any(s.min() < 0 for s in state[moment].values()):
+            raise ValueError(f"state[{moment!r}] must be >= 0 (a mean of squared "
+                             "gradients)")
 
 
 def _check_adam_hyperparameters(lr, beta1, beta2, eps, weight_decay, decoupled):

@@ -6,15 +6,18 @@ plot it does not advance it, and resuming training at step ``k`` needs nothing b
 ``k``.
 
 Each schedule equals a PyTorch scheduler after ``k`` calls to ``scheduler.step()``:
-``step_decay`` is ``StepLR``, ``triangular_clr`` is ``CyclicLR(mode="triangular")``,
-``sgdr`` is ``CosineAnnealingWarmRestarts`` and ``one_cycle`` is ``OneCycleLR`` (two
-phases by default, the paper's three with ``three_phase=True``).
+``step_decay`` is ``StepLR``, ``triangular_clr`` is ``CyclicLR`` (its three modes),
+``sgdr`` is ``CosineAnnealingWarmRestarts``, ``one_cycle`` is ``OneCycleLR`` (two
+phases by default, the paper's three with ``three_phase=True``) and ``warmup_cosine`` is
+``LinearLR`` then ``CosineAnnealingLR`` in ``SequentialLR``.
 
 References: Smith, "Cyclical Learning Rates for Training Neural Networks", WACV 2017;
 Loshchilov and Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR
 2017; Smith and Topin, "Super-Convergence: Very Fast Training of Neural Networks Using
 Large Learning Rates", 2017 (arXiv:1708.07120); Smith, "A disciplined approach to neural
-network hyper-parameters: Part 1", 2018 (arXiv:1803.09820).
+network hyper-parameters: Part 1", 2018 (arXiv:1803.09820); Goyal et al., "Accurate,
+Large Minibatch SGD: Training ImageNet in 1 Hour", 2017 (arXiv:1706.02677), section 2.2
+(gradual warm-up).
 """
 
 import math
@@ -52,41 +55,61 @@ def step_decay(step, *, lr0, drop, every):
 
 
 # --8<-- [start:triangular_clr]
-def triangular_clr(step, *, base_lr, max_lr, step_size):
-    """Triangular cyclical learning rate (Smith 2017; PyTorch
-    ``CyclicLR(mode="triangular")``).
+def triangular_clr(step, *, base_lr, max_lr, step_size, step_size_down=None,
+                   mode="triangular", gamma=1.0):
+    """Triangular cyclical learning rate (Smith 2017; PyTorch ``CyclicLR``), with the
+    paper's two amplitude policies.
 
-    The rate climbs linearly from ``base_lr`` to ``max_lr`` in ``step_size`` steps,
-    comes back down in ``step_size`` steps, and repeats: one cycle is ``2 * step_size``
-    steps.
+    The rate climbs linearly from ``base_lr`` towards ``max_lr`` in ``step_size`` steps,
+    comes back down in ``step_size_down`` steps, and repeats. The height of each peak
+    above ``base_lr`` is ``(max_lr - base_lr)`` times a factor: 1 ("triangular"),
+    halved every cycle ("triangular2"), or ``gamma ** step`` ("exp_range").
 
     Parameters
     ----------
     step : int >= 0
         Number of updates done so far.
     base_lr : float >= 0
-        Lower bound, reached at steps ``0, 2 * step_size, 4 * step_size, ...``.
+        Lower bound, reached at the start of every cycle.
     max_lr : float >= base_lr
-        Upper bound, reached at steps ``step_size, 3 * step_size, ...``.
+        Upper bound, reached at the first peak (later peaks too in "triangular" mode).
     step_size : int >= 1
-        Half a cycle, in steps (``step_size_up`` in ``CyclicLR``; Smith suggests 2 to 10
-        epochs).
+        Steps of the rising half (``step_size_up`` in ``CyclicLR``; Smith suggests 2 to
+        10 epochs).
+    step_size_down : None or int >= 1
+        Steps of the falling half; None: ``step_size`` (a symmetric triangle).
+    mode : {"triangular", "triangular2", "exp_range"}
+        The amplitude policy, as in ``CyclicLR``: constant; ``1 / 2 ** (cycle - 1)``
+        for the cycle ``1, 2, ...``; ``gamma ** step``, over every step since the
+        start, not per cycle.
+    gamma : float in (0, 1]
+        The decay of "exp_range"; any other mode needs the default 1 (PyTorch ignores
+        it there; here a ``gamma`` that would be ignored is refused).
 
     Returns
     -------
     float
-        ``base_lr + (max_lr - base_lr) * max(0, 1 - x)`` with
-        ``x = |step / step_size - 2 * cycle + 1|`` and
-        ``cycle = floor(1 + step / (2 * step_size))``.
+        ``base_lr + (max_lr - base_lr) * scale * amplitude``, where ``scale`` rises
+        from 0 to 1 and falls back within each cycle of
+        ``step_size + step_size_down`` steps (PyTorch's arithmetic, step by step).
     """
-    _check_int(step, "step", 0)
-    _check_number(base_lr, "base_lr", 0)
-    _check_number(max_lr, "max_lr", 0)
-    _check_int(step_size, "step_size", 1)
-    _check_order(base_lr, "base_lr", max_lr, "max_lr")
-    cycle = math.floor(1 + step / (2 * step_size))
-    x = abs(step / step_size - 2 * cycle + 1)
-    return base_lr + (max_lr - base_lr) * max(0.0, 1.0 - x)
+    _check_clr_args(step, base_lr, max_lr, step_size, step_size_down, mode, gamma)
+    down = step_size if step_size_down is None else step_size_down
+    total = step_size + down
+    up_ratio = step_size / total
+    cycle = math.floor(1 + step / total)  # 1, 2, ...
+    x = 1.0 + step / total - cycle        # position in the cycle, in [0, 1)
+    if x <= up_ratio:
+        scale = x / up_ratio                   # rising: 0 -> 1
+    else:
+        scale = (x - 1) / (up_ratio - 1)       # falling: 1 -> 0
+    if mode == "triangular":
+        amplitude = 1.0
+    elif mode == "triangular2":
+        amplitude = 1 / (2.0 ** (cycle - 1))   # halved every cycle
+    else:
+        amplitude = gamma**step                # exp_range: per step, not per cycle
+    return base_lr + (max_lr - base_lr) * scale * amplitude
 # --8<-- [end:triangular_clr]
 
 
@@ -212,6 +235,51 @@ def _anneal(start, end, pct, anneal):
         return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
     return (end - start) * pct + start
 # --8<-- [end:one_cycle]
+
+
+# --8<-- [start:warmup_cosine]
+def warmup_cosine(step, *, peak_lr, warmup_steps, total_steps, floor_lr=0.0,
+                  start_factor=1 / 3):
+    """Linear warm-up, then cosine decay to a floor (PyTorch: ``LinearLR`` then
+    ``CosineAnnealingLR`` in ``SequentialLR(milestones=[warmup_steps])``).
+
+    The rate rises linearly from ``start_factor * peak_lr`` at step 0 to ``peak_lr`` at
+    step ``warmup_steps``, then follows half a cosine down to ``floor_lr`` at step
+    ``total_steps``, and stays there.
+
+    Parameters
+    ----------
+    step : int >= 0
+        Number of updates done so far.
+    peak_lr : float >= floor_lr
+        The rate at the end of the warm-up (the optimizer's ``lr`` in PyTorch).
+    warmup_steps : int >= 1
+        Length of the warm-up, in steps (``total_iters`` of ``LinearLR`` and the
+        milestone of ``SequentialLR``).
+    total_steps : int > warmup_steps
+        The step at which the decay reaches ``floor_lr``; the cosine lasts
+        ``total_steps - warmup_steps`` steps (``T_max`` of ``CosineAnnealingLR``).
+    floor_lr : float >= 0
+        The final rate (``eta_min``).
+    start_factor : float in (0, 1]
+        The first rate as a fraction of ``peak_lr`` (``LinearLR``'s default 1/3).
+
+    Returns
+    -------
+    float
+        ``peak_lr * (start_factor + (1 - start_factor) * step / warmup_steps)`` during
+        the warm-up, then
+        ``floor_lr + (peak_lr - floor_lr) * (1 + cos(pi * j / T)) / 2`` with
+        ``j = step - warmup_steps`` and ``T = total_steps - warmup_steps``, and
+        ``floor_lr`` after ``total_steps`` (where PyTorch's cosine would rise again).
+    """
+    _check_warmup_cosine_args(step, peak_lr, warmup_steps, total_steps, floor_lr,
+                              start_factor)
+    if step < warmup_steps:  # the peak is reached at step warmup_steps, not before
+        return peak_lr * (start_factor + (1 - start_factor) * step / warmup_steps)
+    j, t_max = min(step, total_steps) - warmup_steps, total_steps - warmup_steps
+    return floor_lr + (peak_lr - floor_lr) * (1 + math.cos(math.pi * j / t_max)) / 2
+# --8<-- [end:warmup_cosine]
 
 
 # --8<-- [start:noise_floor]
@@ -363,6 +431,35 @@ def _check_order(low, low_name, high, high_name):
     if not low <= high:
         raise ValueError(f"{low_name} must be <= {high_name}, got {low_name}={low} and "
                          f"{high_name}={high}")
+
+
+def _check_clr_args(step, base_lr, max_lr, step_size, step_size_down, mode, gamma):
+    _check_int(step, "step", 0)
+    _check_number(base_lr, "base_lr", 0)
+    _check_number(max_lr, "max_lr", 0)
+    _check_int(step_size, "step_size", 1)
+    if step_size_down is not None:
+        _check_int(step_size_down, "step_size_down", 1)
+    _check_choice(mode, "mode", ("triangular", "triangular2", "exp_range"))
+    _check_number(gamma, "gamma", 0, 1, low_open=True)
+    if mode != "exp_range" and gamma != 1:
+        raise ValueError(f"gamma must be 1 unless mode='exp_range' (mode={mode!r} "
+                         f"does not use it), got {gamma}")
+    _check_order(base_lr, "base_lr", max_lr, "max_lr")
+
+
+def _check_warmup_cosine_args(step, peak_lr, warmup_steps, total_steps, floor_lr,
+                              start_factor):
+    _check_int(step, "step", 0)
+    _check_number(peak_lr, "peak_lr", 0)
+    _check_int(warmup_steps, "warmup_steps", 1)
+    _check_int(total_steps, "total_steps", 2)
+    if total_steps <= warmup_steps:
+        raise ValueError(f"total_steps must be > warmup_steps, got total_steps="
+                         f"{total_steps} and warmup_steps={warmup_steps}")
+    _check_number(floor_lr, "floor_lr", 0)
+    _check_number(start_factor, "start_factor", 0, 1, low_open=True)
+    _check_order(floor_lr, "floor_lr", peak_lr, "peak_lr")
 
 
 def _check_one_cycle_args(step, total_steps, max_lr, pct_start, div_factor,

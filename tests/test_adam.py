@@ -434,7 +434,7 @@ def test_a_malformed_state_error_names_the_keys_it_needs(rng, step):
     params = {"w": rng.normal(size=(4, 3))}
     with pytest.raises(TypeError, match=r"\bstate must be the dict returned by init_adam_state or adam_step"):
         step(params, {"w": params["w"].copy()}, {"t": 0}, lr=0.1)
-    with pytest.raises(TypeError, match=r"\(keys 't', 'm', 's'\)"):
+    with pytest.raises(TypeError, match=r"\(keys 't', 'm', 's', and 's_max' for amsgrad\)"):
         step(params, {"w": params["w"].copy()}, {"t": 0}, lr=0.1)
 
 
@@ -591,3 +591,118 @@ def test_adam_step_shrinks_near_the_optimum_of_a_noisy_quadratic(rng):
     np.testing.assert_allclose(np.sqrt((late**2).mean()), 0.229, rtol=0.1)  # ...jitter stays
     # Adam's own floor: near w = 0 it is SGD with lr / sigma, so E[w^2] ~ lr sigma / (2 c).
     np.testing.assert_allclose(np.sqrt((w**2).mean()), np.sqrt(lr / 2), rtol=0.1)
+
+
+# ----- amsgrad and maximize -----------------------------------------------------------------------
+
+
+def _falling_gradients(rng, size, dtype=np.float64):
+    return [{"w": (scale * rng.normal(size=size)).astype(dtype)}
+            for scale in (3.0, 1.0, 0.02, 0.02, 0.02, 2.0, 0.01)]
+
+
+def test_amsgrad_takes_the_maximum_of_the_raw_second_moment_before_bias_correction(rng):
+    """Separating case: the maximum of the bias-corrected s_hat (a plausible reading of the paper,
+    whose Algorithm has no bias correction) gives other weights, as does plain Adam."""
+    w0, grads = rng.normal(size=20), _falling_gradients(rng, 20)
+    hyper = dict(lr=0.1, beta1=0.8, beta2=0.9, eps=1e-8)
+    p, state = {"w": w0.copy()}, init_adam_state({"w": w0}, amsgrad=True)
+    m = s = s_max = s_hat_max = np.zeros(20)
+    w_hat = w0.copy()
+    for t, g in enumerate(grads, start=1):
+        p, state = adam_step(p, g, state, amsgrad=True, **hyper)
+        m = 0.8 * m + 0.2 * g["w"]
+        s = 0.9 * s + 0.1 * g["w"] ** 2
+        s_max = np.maximum(s_max, s)
+        np.testing.assert_allclose(state["s_max"]["w"], s_max, rtol=1e-14)
+        s_hat_max = np.maximum(s_hat_max, s / (1 - 0.9**t))  # the mistaken order
+        w_hat = w_hat - 0.1 * (m / (1 - 0.8**t)) / (np.sqrt(s_hat_max) + 1e-8)
+    w_expected = p["w"]
+    adam = {"w": w0.copy()}, init_adam_state({"w": w0})
+    for g in grads:
+        adam = adam_step(adam[0], g, adam[1], **hyper)
+    assert np.max(np.abs(w_expected - w_hat)) > 1e-3
+    assert np.max(np.abs(w_expected - adam[0]["w"])) > 1e-3
+
+
+def test_amsgrad_is_adam_while_the_second_moment_never_falls(rng):
+    w0 = rng.normal(size=10)
+    grads = [{"w": scale * np.sign(rng.normal(size=10))} for scale in (1.0, 2.0, 4.0, 8.0)]
+    ams = {"w": w0.copy()}, init_adam_state({"w": w0}, amsgrad=True)
+    plain = {"w": w0.copy()}, init_adam_state({"w": w0})
+    for g in grads:
+        ams, plain = adam_step(ams[0], g, ams[1], amsgrad=True), adam_step(plain[0], g, plain[1])
+    np.testing.assert_array_equal(ams[0]["w"], plain[0]["w"])
+    np.testing.assert_array_equal(ams[1]["s_max"]["w"], plain[1]["s"]["w"])
+
+
+@pytest.mark.parametrize("decoupled", [False, True])
+@pytest.mark.parametrize("step", [adam_step, adam_step_inplace])
+def test_maximize_is_minimizing_with_the_negated_gradient_decay_included(rng, decoupled, step):
+    """torch negates the gradient first, then adds L2 decay: maximize(g) is exactly minimize(-g)."""
+    w0, grads = rng.normal(size=30), _falling_gradients(rng, 30)
+    up = {"w": w0.copy()}, init_adam_state({"w": w0})
+    down = {"w": w0.copy()}, init_adam_state({"w": w0})
+    for g in grads:
+        up = step(up[0], g, up[1], maximize=True, weight_decay=0.1, decoupled=decoupled, lr=0.01)
+        down = step(down[0], {"w": -g["w"]}, down[1], weight_decay=0.1, decoupled=decoupled, lr=0.01)
+    np.testing.assert_array_equal(up[0]["w"], down[0]["w"])
+
+
+def test_maximize_climbs_a_concave_function():
+    p, state = {"w": np.array([3.0, -2.0])}, init_adam_state({"w": np.zeros(2)})
+    for _ in range(2000):  # maximize -|w|^2 / 2: gradient -w
+        p, state = adam_step(p, {"w": -p["w"]}, state, lr=0.01, maximize=True)
+    assert np.all(np.abs(p["w"]) < 0.05)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("flags", [dict(amsgrad=True), dict(maximize=True),
+                                   dict(amsgrad=True, maximize=True, decoupled=True),
+                                   dict(amsgrad=True, maximize=True, decoupled=False)])
+def test_inplace_form_equals_the_readable_form_with_amsgrad_and_maximize(rng, dtype, flags):
+    size = adam_module.BLOCK + 5  # a full block and a partial one
+    w0 = rng.normal(size=size).astype(dtype)
+    amsgrad = flags.get("amsgrad", False)
+    readable = {"w": w0.copy()}, init_adam_state({"w": w0}, amsgrad=amsgrad)
+    fast = {"w": w0.copy()}, init_adam_state({"w": w0}, amsgrad=amsgrad)
+    for g in _falling_gradients(rng, size, dtype):
+        readable = adam_step(readable[0], g, readable[1], lr=0.01, weight_decay=0.05, **flags)
+        adam_step_inplace(fast[0], g, fast[1], lr=0.01, weight_decay=0.05, **flags)
+    np.testing.assert_array_equal(fast[0]["w"], readable[0]["w"])
+    for key in ("m", "s", "s_max") if amsgrad else ("m", "s"):
+        np.testing.assert_array_equal(fast[1][key]["w"], readable[1][key]["w"])
+    assert fast[1]["t"] == readable[1]["t"] == 7
+
+
+@pytest.mark.parametrize("step", [adam_step, adam_step_inplace])
+def test_amsgrad_needs_its_state_and_says_how_to_make_it(step):
+    params, grads = {"w": np.ones(3)}, {"w": np.ones(3)}
+    with pytest.raises(ValueError, match=r"\bstate must have the key 's_max' for amsgrad=True.*"
+                                         r"init_adam_state\(params, amsgrad=True\)"):
+        step(params, grads, init_adam_state(params), amsgrad=True)
+    with pytest.raises(ValueError, match=r"\bstate must not have the key 's_max' without amsgrad=True"):
+        step(params, grads, init_adam_state(params, amsgrad=True))
+    state = init_adam_state(params, amsgrad=True)
+    state["s_max"]["w"][1] = -1.0
+    with pytest.raises(ValueError, match=r"^state\['s_max'\] must be >= 0 \(a mean of squared "
+                                         r"gradients\)$"):
+        step(params, grads, state, amsgrad=True)
+    state["s_max"]["w"][1] = np.nan
+    with pytest.raises(ValueError, match=r"state\['s_max'\]\['w'\] must be finite"):
+        step(params, grads, state, amsgrad=True)
+    for name in ("amsgrad", "maximize"):
+        with pytest.raises(TypeError, match=rf"^{name} must be True or False, got str$"):
+            step(params, grads, init_adam_state(params), **{name: "yes"})
+    with pytest.raises(TypeError, match=r"^amsgrad must be True or False, got int$"):
+        init_adam_state(params, amsgrad=1)
+
+
+def test_init_with_amsgrad_adds_zero_maxima_like_the_params():
+    params = {"w": np.ones((2, 3), np.float32), "b": np.ones(2)}
+    state = init_adam_state(params, amsgrad=True)
+    assert set(state) == {"t", "m", "s", "s_max"}
+    for k, p in params.items():
+        assert state["s_max"][k].dtype == p.dtype and not state["s_max"][k].any()
+        assert state["s_max"][k].shape == p.shape
+    assert "s_max" not in init_adam_state(params)

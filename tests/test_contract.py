@@ -171,17 +171,20 @@ def _adam_valid():
 def _adam_bad_state():
     state = _adam_valid()["state"]
     moments = bad_twins(state["m"])
-    return bad_state_dicts(state, {"t": bad_ints(-1), "m": moments, "s": moments + [
-        {k: -np.abs(v) - 1 for k, v in state["s"].items()}]})
+    return [*bad_state_dicts(state, {"t": bad_ints(-1), "m": moments, "s": moments + [
+        {k: -np.abs(v) - 1 for k, v in state["s"].items()}]}),
+        {**state, "s_max": state["s"]}]  # an AMSGrad state without amsgrad=True
 
 
 ADAM_HYPER = {"lr": bad_numbers(-1e-3), "beta1": bad_numbers(-0.1, 1.0), "beta2": bad_numbers(-0.1, 1.0),
               "eps": bad_numbers(0.0, -1e-8), "weight_decay": bad_numbers(-0.1), "decoupled": BAD_BOOLS}
 
-case("adam.init_adam_state", lambda: {"params": _model()}, params=bad_params(_model()))
+case("adam.init_adam_state", lambda: {"params": _model(), "amsgrad": True},
+     params=bad_params(_model()), amsgrad=BAD_BOOLS)
 for name in ("adam_step", "adam_step_inplace"):
+    # amsgrad=True with the valid state, which has no 's_max': refused, naming amsgrad
     case(f"adam.{name}", _adam_valid, params=bad_params(_model()), grads=bad_twins(_model()),
-         state=_adam_bad_state(), **ADAM_HYPER)
+         state=_adam_bad_state(), **ADAM_HYPER, amsgrad=[*BAD_BOOLS, True], maximize=BAD_BOOLS)
 # adam_step_inplace needs writeable C-contiguous arrays, and says so
 CASES["adam.adam_step_inplace"].bad["params"].append({"W1": np.zeros((4, 3)).T, "b1": np.zeros(3)})
 
@@ -606,29 +609,43 @@ CASES["momentum.momentum_step_inplace"].bad["params"].append({"W1": np.zeros((4,
                                                               "b1": np.zeros(3)})
 
 YP, YT = np.array([[0.5, 1.5], [-1.0, 2.0]]), np.array([[0.0, 1.0], [1.0, 1.0]])
-for name in ("mse", "mse_grad", "bce_with_logits", "bce_with_logits_grad"):
-    first, second = ("y_pred", "y_true") if name.startswith("mse") else ("logits", "targets")
-    extra = [YT * 2, YT - 2] if first == "logits" else []
-    case(f"objectives.{name}", lambda first=first, second=second: {first: YP.copy(), second: YT.copy(),
-                                                                    "reduction": "mean"},
-         **{first: [*bad_arrays(YP), YP[0]], second: [*bad_arrays(YT), YT[0], *extra]},
-         reduction=bad_choices("none"))
+# weights: None is valid (no weights), so bad_arrays' first value (None) is left out
+BAD_WEIGHTS = [*bad_arrays(np.ones(2))[1:], np.ones(3), np.array([1.0, -1.0])]
+for name in ("mse", "mse_grad"):
+    case(f"objectives.{name}", lambda: {"y_pred": YP.copy(), "y_true": YT.copy(),
+                                        "reduction": "none"},
+         y_pred=[*bad_arrays(YP), YP[0]], y_true=[*bad_arrays(YT), YT[0]],
+         reduction=bad_choices("average"))
+for name in ("bce_with_logits", "bce_with_logits_grad"):
+    case(f"objectives.{name}", lambda: {"logits": YP.copy(), "targets": YT.copy(),
+                                        "reduction": "mean", "weight": np.array([0.5, 2.0]),
+                                        "pos_weight": np.array([[3.0], [0.5]])},
+         logits=[*bad_arrays(YP), YP[0]], targets=[*bad_arrays(YT), YT[0], YT * 2, YT - 2],
+         reduction=bad_choices("average"), weight=[*BAD_WEIGHTS, np.ones((3, 2, 2))],
+         pos_weight=[*BAD_WEIGHTS, np.ones((2, 3))])
 for name in ("softmax_cross_entropy", "softmax_cross_entropy_grad"):
     case(f"objectives.{name}",
-         lambda: {"logits": YP.copy(), "labels": np.array([1, 0]), "reduction": "sum"},
+         lambda: {"logits": YP.copy(), "labels": np.array([1, 0]), "reduction": "sum",
+                  "weight": np.array([1.0, 2.0]), "ignore_index": -100, "label_smoothing": 0.1},
          logits=[*bad_arrays(YP), YP[0], YP[None]],
          labels=[None, "ab", np.array([1, 2]), np.array([-1, 0]), np.array([1]), np.array([[1, 0]]),
                  np.array([True, False]), YT, _with(YT / 2, np.nan), np.array([1.0, 0.0]),
-                 np.array([1 + 0j, 0])],
-         reduction=bad_choices("none"))
+                 np.array([1 + 0j, 0]), np.full((2, 2), 0.5)],  # probabilities + ignore_index
+         reduction=bad_choices("average"), weight=[*BAD_WEIGHTS, np.ones((2, 2))],
+         ignore_index=[1.0, "1", True, np.array([1]), np.float64(-100.0)],
+         label_smoothing=bad_numbers(-0.1, 1.5))
 case("objectives.multilabel_predict", lambda: {"logits": YP.copy(), "threshold": 0.5},
      logits=[*bad_arrays(YP), YP[0]], threshold=bad_numbers(0.0, 1.0, -0.5))
 
 case("schedules.step_decay", lambda: {"step": 3, "lr0": 0.1, "drop": 0.5, "every": 2},
      step=bad_ints(-1), lr0=bad_numbers(-0.1), drop=bad_numbers(0.0, 1.5), every=bad_ints(0))
-case("schedules.triangular_clr", lambda: {"step": 3, "base_lr": 0.01, "max_lr": 0.1, "step_size": 2},
+case("schedules.triangular_clr",
+     lambda: {"step": 3, "base_lr": 0.01, "max_lr": 0.1, "step_size": 2, "step_size_down": 3,
+              "mode": "exp_range", "gamma": 0.99},
      step=bad_ints(-1), base_lr=bad_numbers(-0.1, 0.2), max_lr=bad_numbers(0.001),
-     step_size=bad_ints(0))
+     step_size=bad_ints(0), step_size_down=bad_ints(0)[1:],  # None is valid: a symmetric cycle
+     mode=[*bad_choices("exp"), "triangular"],  # "triangular" with gamma=0.99: gamma unused
+     gamma=bad_numbers(0.0, 1.5, -0.5))
 case("schedules.sgdr", lambda: {"step": 3, "lr_max": 0.1, "T_0": 2, "T_mult": 2, "eta_min": 0.001},
      step=bad_ints(-1), lr_max=bad_numbers(0.0001), T_0=bad_ints(0), T_mult=bad_ints(0),
      eta_min=bad_numbers(-0.1, 0.2))
@@ -640,6 +657,13 @@ case("schedules.one_cycle",
      pct_start=bad_numbers(0.0, 1.0, 0.7), div_factor=bad_numbers(0.5), final_div_factor=bad_numbers(0.5),
      anneal=bad_choices("cosine"), three_phase=BAD_BOOLS, base_momentum=bad_numbers(-0.1, 0.99),
      max_momentum=bad_numbers(1.0, 0.5), cycle_momentum=BAD_BOOLS)
+
+case("schedules.warmup_cosine",
+     lambda: {"step": 3, "peak_lr": 0.1, "warmup_steps": 5, "total_steps": 20, "floor_lr": 0.001,
+              "start_factor": 0.1},
+     step=bad_ints(-1), peak_lr=bad_numbers(-0.1, 0.0001), warmup_steps=bad_ints(0, 20, 25),
+     total_steps=bad_ints(5, 1, 0), floor_lr=bad_numbers(-0.1, 0.2),
+     start_factor=bad_numbers(0.0, -0.5, 1.5))
 
 W0_QUAD = np.array([1.0, -2.0])
 BAD_CURVATURES = [None, "ab", [], [1.0], [0.0, 1.0], [1.0, -1.0], [np.nan, 1.0], [1.0, np.inf],

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from snippets.objectives import (
+    _log_softmax,
     bce_with_logits,
     bce_with_logits_grad,
     mse,
@@ -250,7 +251,7 @@ def test_mismatched_shapes_are_rejected(fn):
 def test_bad_reduction_is_rejected(fn):
     labels = np.zeros(2, int) if "softmax" in fn.__name__ else np.zeros((2, 3))
     with pytest.raises(ValueError, match="reduction must be"):
-        fn(np.zeros((2, 3)), labels, reduction="none")
+        fn(np.zeros((2, 3)), labels, reduction="average")
 
 
 @pytest.mark.parametrize("fn", PAIRWISE, ids=lambda f: f.__name__)
@@ -358,3 +359,219 @@ def test_a_probability_equal_to_the_threshold_is_predicted():
 def test_threshold_type_error_names_the_type_received():
     with pytest.raises(TypeError, match="got str"):
         multilabel_predict(np.zeros((1, 3)), "0.5")
+
+
+# ----- PyTorch's options: weight, pos_weight, ignore_index, label_smoothing, reduction="none" ------
+
+
+CE_OPTIONS = [
+    {"weight": np.array([0.5, 2.0, 1.0, 3.0])},
+    {"ignore_index": 1},
+    {"label_smoothing": 0.2},
+    {"weight": np.array([0.5, 2.0, 1.0, 3.0]), "ignore_index": 3, "label_smoothing": 0.1},
+]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("options", CE_OPTIONS, ids=["weight", "ignore", "smoothing", "all"])
+def test_cross_entropy_option_gradients_match_finite_differences(rng, reduction, options):
+    z = rng.normal(0, 2, size=(6, 4))
+    labels = np.array([0, 3, 1, 2, 1, 3])
+    grad = softmax_cross_entropy_grad(z, labels, reduction, **options)
+    numeric = _numeric_grad(
+        lambda v: np.sum(softmax_cross_entropy(v, labels, reduction, **options)), z)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_bce_weight_gradients_match_finite_differences(rng, reduction):
+    z, y = rng.normal(0, 3, size=(5, 3)), rng.uniform(0, 1, size=(5, 3))
+    kw = {"weight": rng.uniform(0.1, 2, size=(5, 1)), "pos_weight": np.array([0.5, 1.0, 6.0])}
+    numeric = _numeric_grad(lambda v: np.sum(bce_with_logits(v, y, reduction, **kw)), z)
+    np.testing.assert_allclose(bce_with_logits_grad(z, y, reduction, **kw), numeric,
+                               rtol=1e-6, atol=1e-9)
+
+
+def test_pos_weight_multiplies_the_positive_term_only():
+    z, p = np.array([0.7, -1.3]), 4.0
+    y = np.array([1.0, 0.0])
+    per = bce_with_logits(z, y, "none", pos_weight=np.array(p))
+    assert per[0] == pytest.approx(-p * math.log(_sig(0.7)), rel=1e-14)
+    assert per[1] == pytest.approx(-math.log(1 - _sig(-1.3)), rel=1e-14)
+
+
+def test_bce_mean_divides_by_the_element_count_whatever_the_weights(rng):
+    z, y = rng.normal(size=(4, 3)), rng.uniform(size=(4, 3))
+    w = rng.uniform(0.1, 5, size=3)
+    total = bce_with_logits(z, y, "sum", weight=w)
+    assert bce_with_logits(z, y, weight=w) == pytest.approx(total / 12, rel=1e-14)
+
+
+def test_unit_weights_and_zero_smoothing_change_nothing(rng):
+    z, labels = rng.normal(size=(5, 3)), np.array([0, 2, 1, 1, 0])
+    plain = softmax_cross_entropy(z, labels)
+    assert softmax_cross_entropy(z, labels, weight=np.ones(3), label_smoothing=0.0) == plain
+    y = rng.uniform(size=(5, 3))
+    assert bce_with_logits(z, y, weight=np.ones(3), pos_weight=np.ones(3)) == \
+        pytest.approx(bce_with_logits(z, y), rel=1e-15)
+
+
+def test_reduction_none_returns_one_loss_per_example_that_add_up_to_the_sum(rng):
+    z, labels = rng.normal(size=(5, 3)), np.array([0, 2, 1, 1, 0])
+    per = softmax_cross_entropy(z, labels, "none", label_smoothing=0.1)
+    assert per.shape == (5,)
+    assert per.sum() == pytest.approx(softmax_cross_entropy(z, labels, "sum", label_smoothing=0.1))
+    assert mse(z, z + 1, "none").shape == z.shape
+    assert bce_with_logits(z, np.zeros_like(z), "none").shape == z.shape
+
+
+def test_an_ignored_example_is_the_same_as_a_removed_one(rng):
+    z, labels = rng.normal(size=(6, 4)), np.array([0, 3, 1, 2, 1, 3])
+    w = np.array([0.5, 2.0, 1.0, 3.0])
+    labels_pad = labels.copy()
+    labels_pad[[1, 4]] = -100
+    kept = [0, 2, 3, 5]
+    for smoothing in (0.0, 0.3):
+        ours = softmax_cross_entropy(z, labels_pad, weight=w, ignore_index=-100,
+                                     label_smoothing=smoothing)
+        removed = softmax_cross_entropy(z[kept], labels[kept], weight=w, label_smoothing=smoothing)
+        assert ours == pytest.approx(removed, rel=1e-14)
+        g = softmax_cross_entropy_grad(z, labels_pad, weight=w, ignore_index=-100,
+                                       label_smoothing=smoothing)
+        assert np.all(g[[1, 4]] == 0)
+
+
+def test_weighted_mean_divides_by_the_weights_of_the_labels():
+    """Regression for the easy mistake: torch's weighted "mean" is not the sum over N."""
+    z = np.array([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    labels, w = np.array([0, 1, 1]), np.array([1.0, 4.0])
+    per = softmax_cross_entropy(z, labels, "none", weight=w)
+    assert softmax_cross_entropy(z, labels, weight=w) == pytest.approx(per.sum() / 9, rel=1e-15)
+
+
+def test_smoothing_weights_each_class_by_its_own_weight():
+    """torch's formula: (1 - eps) w_y (-log p_y) + eps / K sum_k w_k (-log p_k)."""
+    z, w, eps = np.array([[1.0, -0.5, 2.0]]), np.array([0.5, 2.0, 3.0]), 0.3
+    logp = _log_softmax(z)[0]
+    by_hand = (1 - eps) * w[0] * -logp[0] + eps / 3 * np.sum(w * -logp)
+    assert softmax_cross_entropy(z, np.array([0]), "sum", weight=w, label_smoothing=eps) == \
+        pytest.approx(by_hand, rel=1e-14)
+
+
+def test_mean_over_nothing_is_refused():
+    z = np.zeros((2, 3))
+    for fn in (softmax_cross_entropy, softmax_cross_entropy_grad):
+        with pytest.raises(ValueError, match=r"\blabels must keep at least one example.*NaN"):
+            fn(z, np.array([-100, -100]), ignore_index=-100)
+        with pytest.raises(ValueError, match=r"\blabels must keep at least one example"):
+            fn(z, np.array([1, 1]), weight=np.array([1.0, 0.0, 1.0]))
+    assert softmax_cross_entropy(z, np.array([-100, -100]), "sum", ignore_index=-100) == 0.0
+    np.testing.assert_array_equal(softmax_cross_entropy(z, np.array([-1, -1]), "none",
+                                                        ignore_index=-1), [0.0, 0.0])
+
+
+def test_bad_option_values_are_refused_with_their_names():
+    z, labels = np.zeros((2, 3)), np.array([0, 2])
+    with pytest.raises(ValueError, match=r"\bweight must have shape \(3,\)"):
+        softmax_cross_entropy(z, labels, weight=np.ones(2))
+    with pytest.raises(ValueError, match=r"\bweight must be >= 0"):
+        softmax_cross_entropy(z, labels, weight=np.array([1.0, -1.0, 1.0]))
+    with pytest.raises(TypeError, match=r"\bignore_index must be None or an integer.*got float"):
+        softmax_cross_entropy(z, labels, ignore_index=1.0)
+    with pytest.raises(ValueError, match=r"\bignore_index must be None with probability labels"):
+        softmax_cross_entropy(z, np.full((2, 3), 1 / 3), ignore_index=0)
+    with pytest.raises(ValueError, match=r"\blabel_smoothing must be in \[0, 1\]"):
+        softmax_cross_entropy(z, labels, label_smoothing=1.5)
+    with pytest.raises(ValueError, match=r"\bpos_weight must broadcast to the logits' shape"):
+        bce_with_logits(z, np.zeros((2, 3)), pos_weight=np.ones(2))
+    with pytest.raises(ValueError, match=r"\bpos_weight must broadcast"):
+        bce_with_logits(z, np.zeros((2, 3)), pos_weight=np.ones((4, 2, 3)))
+    with pytest.raises(ValueError, match=r"\bweight must be >= 0"):
+        bce_with_logits_grad(z, np.zeros((2, 3)), weight=np.array([1.0, -1.0, 1.0]))
+
+
+def test_a_label_outside_the_classes_hints_at_ignore_index():
+    with pytest.raises(ValueError, match=r"class indices in \[0, 3\) or ignore_index"):
+        softmax_cross_entropy(np.zeros((2, 3)), np.array([0, -100]))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_options_keep_the_logits_dtype(rng, dtype):
+    z = rng.normal(size=(4, 3)).astype(dtype)
+    labels = np.array([0, 2, -1, 1])
+    kw = {"weight": np.array([1.0, 2.0, 0.5]), "ignore_index": -1, "label_smoothing": 0.1}
+    assert softmax_cross_entropy(z, labels, "none", **kw).dtype == dtype
+    assert softmax_cross_entropy_grad(z, labels, **kw).dtype == dtype
+    y = np.zeros_like(z)
+    assert bce_with_logits_grad(z, y, weight=np.ones(3), pos_weight=np.ones(3)).dtype == dtype
+    assert bce_with_logits(z, y, "none", pos_weight=np.ones(3)).dtype == dtype
+
+
+# ----- label smoothing: the optimum, the floor of the loss, the convention ------------------------
+
+
+def _train_logits(eps, k=10, steps=3000, lr=1.0):
+    """Gradient descent on one example's logits (class 0) under the smoothed cross-entropy."""
+    z, labels = np.zeros((1, k)), np.array([0])
+    gaps = []
+    for _ in range(steps):
+        z = z - lr * softmax_cross_entropy_grad(z, labels, label_smoothing=eps)
+        gaps.append(z[0, 0] - z[0, 1:].max())
+    return z, np.array(gaps)
+
+
+def _optimal_gap(eps, k):
+    return math.log((1 - eps + eps / k) / (eps / k))
+
+
+@pytest.mark.parametrize("eps", [0.05, 0.1, 0.2])
+def test_smoothed_logits_stop_at_a_finite_gap(eps):
+    """The optimum of -sum_k q_k log softmax(z)_k is softmax(z) = q, so the true class's logit
+    exceeds the others by log((1 - eps + eps/K) / (eps/K)): about 4.51 for eps = 0.1, K = 10."""
+    z, gaps = _train_logits(eps)
+    assert gaps[-1] == pytest.approx(_optimal_gap(eps, 10), rel=1e-6)
+    assert np.all(np.diff(gaps) > -1e-12)  # approached from below, never overshot
+    np.testing.assert_allclose(np.exp(_log_softmax(z))[0, 0], 1 - eps + eps / 10, rtol=1e-6)
+    assert _optimal_gap(0.1, 10) == pytest.approx(math.log(91), rel=1e-14)
+    # the numbers on the page and in the figure's description
+    assert [round(_optimal_gap(e, 10), 2) for e in (0.05, 0.1, 0.2)] == [5.25, 4.51, 3.71]
+    assert [round(1 - e + e / 10, 3) for e in (0.05, 0.1, 0.2)] == [0.955, 0.91, 0.82]
+
+
+def test_without_smoothing_the_gap_grows_without_bound():
+    _, gaps = _train_logits(0.0)
+    assert gaps[-1] > _optimal_gap(0.05, 10) + 1  # past every smoothed optimum of the figure
+    assert gaps[-1] > 10  # "rises past 10" on the page
+    assert gaps[-1] - gaps[len(gaps) // 2] > 0.5  # still growing, like log(step)
+
+
+def test_smoothed_loss_floor_is_the_entropy_of_the_target():
+    """Regression: the training loss with smoothing never reaches 0; its minimum is H(q)
+    (about 0.50 nats for eps = 0.1, K = 10): a loss that plateaus there has converged."""
+    eps, k = 0.1, 10
+    z, _ = _train_logits(eps)
+    q = np.full(k, eps / k)
+    q[0] += 1 - eps
+    entropy = -np.sum(q * np.log(q))
+    assert softmax_cross_entropy(z, np.array([0]), label_smoothing=eps) == pytest.approx(entropy, rel=1e-9)
+    assert round(entropy, 2) == 0.50
+
+
+def test_smoothing_spreads_eps_over_all_k_classes_including_the_true_one(rng):
+    """PyTorch's and the paper's convention: q = (1 - eps) onehot + eps / K, so the true class gets
+    1 - eps + eps/K. The variant that gives eps / (K - 1) to the other classes only (the true class
+    exactly 1 - eps) is another loss."""
+    z, labels, eps, k = rng.normal(size=(4, 5)), np.array([0, 3, 1, 4]), 0.2, 5
+    logp = _log_softmax(z)
+    onehot = np.eye(k)[labels]
+    ours = softmax_cross_entropy(z, labels, "sum", label_smoothing=eps)
+    assert ours == pytest.approx(-np.sum(((1 - eps) * onehot + eps / k) * logp), rel=1e-14)
+    other = -np.sum(((1 - eps) * onehot + eps / (k - 1) * (1 - onehot)) * logp)
+    assert abs(ours - other) > 1e-3
+
+
+def test_smoothed_loss_is_a_mix_of_the_hard_loss_and_the_uniform_one(rng):
+    z, labels, eps = rng.normal(size=(6, 4)), np.array([0, 3, 1, 2, 1, 3]), 0.3
+    uniform = np.full((6, 4), 0.25)
+    mixed = (1 - eps) * softmax_cross_entropy(z, labels) + eps * softmax_cross_entropy(z, uniform)
+    assert softmax_cross_entropy(z, labels, label_smoothing=eps) == pytest.approx(mixed, rel=1e-14)

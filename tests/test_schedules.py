@@ -15,6 +15,7 @@ from snippets.schedules import (
     sgdr,
     step_decay,
     triangular_clr,
+    warmup_cosine,
 )
 
 lrs = st.floats(1e-5, 10.0)
@@ -64,6 +65,36 @@ def test_triangular_clr_moves_by_a_constant_amount_each_step_and_repeats(base, s
 def test_triangular_clr_with_equal_bounds_is_constant():
     values = {triangular_clr(k, base_lr=0.05, max_lr=0.05, step_size=4) for k in range(40)}
     assert values == {0.05}
+
+
+@pytest.mark.parametrize(("up", "down"), [(4, 4), (3, 9), (10, 2), (1, 1)])
+def test_triangular2_halves_each_peak_and_keeps_the_base(up, down):
+    kwargs = dict(base_lr=0.01, max_lr=0.09, step_size=up, step_size_down=down, mode="triangular2")
+    for cycle in range(5):
+        start = cycle * (up + down)
+        assert triangular_clr(start, **kwargs) == pytest.approx(0.01, abs=1e-15)
+        assert triangular_clr(start + up, **kwargs) == pytest.approx(0.01 + 0.08 / 2**cycle, rel=1e-12)
+
+
+@pytest.mark.parametrize(("up", "down"), [(4, 4), (3, 9), (10, 2)])
+def test_exp_range_scales_the_triangle_by_gamma_to_the_step(up, down):
+    """gamma ** step counts every step since the start (PyTorch's scale_mode='iterations')."""
+    kwargs = dict(base_lr=0.01, max_lr=0.09, step_size=up, step_size_down=down)
+    for k in range(5 * (up + down)):
+        plain = triangular_clr(k, **kwargs)
+        scaled = triangular_clr(k, **kwargs, mode="exp_range", gamma=0.97)
+        assert scaled == pytest.approx(0.01 + (plain - 0.01) * 0.97**k, rel=1e-12, abs=1e-15)
+    assert triangular_clr(7, **kwargs, mode="exp_range", gamma=1.0) == triangular_clr(7, **kwargs)
+
+
+@pytest.mark.parametrize(("up", "down"), [(3, 9), (10, 2), (5, 1)])
+def test_unequal_halves_rise_and_fall_at_their_own_rates(up, down):
+    kwargs = dict(base_lr=0.0, max_lr=1.0, step_size=up, step_size_down=down)
+    values = np.array([triangular_clr(k, **kwargs) for k in range(2 * (up + down) + 1)])
+    np.testing.assert_allclose(np.diff(values[: up + 1]), 1 / up, rtol=1e-12)
+    np.testing.assert_allclose(np.diff(values[up: up + down + 1]), -1 / down, rtol=1e-12)
+    np.testing.assert_allclose(values[up + down:], values[: up + down + 1], atol=1e-15)
+    assert triangular_clr(up, **kwargs) == pytest.approx(1.0, abs=1e-15)
 
 
 def test_triangular_clr_matches_smiths_worked_numbers():
@@ -280,6 +311,16 @@ def test_step_decay_bad_arguments_are_rejected(kwargs, error, message):
      r"max_lr must be in \[0, inf\), got inf"),
     (dict(base_lr=0.01, max_lr=0.1, step_size=0), ValueError, "step_size must be an integer >= 1"),
     (dict(base_lr=0.01, max_lr=0.1, step_size=2.0), TypeError, "step_size must be an integer >= 1"),
+    (dict(base_lr=0.01, max_lr=0.1, step_size=2, step_size_down=0), ValueError,
+     r"^step_size_down must be an integer >= 1, got 0$"),
+    (dict(base_lr=0.01, max_lr=0.1, step_size=2, mode="exp"), ValueError,
+     r"^mode must be one of \('triangular', 'triangular2', 'exp_range'\), got 'exp'$"),
+    (dict(base_lr=0.01, max_lr=0.1, step_size=2, mode="exp_range", gamma=1.5), ValueError,
+     r"^gamma must be in \(0, 1\], got 1.5$"),
+    (dict(base_lr=0.01, max_lr=0.1, step_size=2, mode="exp_range", gamma=0.0), ValueError,
+     r"^gamma must be in \(0, 1\], got 0.0$"),
+    (dict(base_lr=0.01, max_lr=0.1, step_size=2, mode="triangular2", gamma=0.9), ValueError,
+     r"^gamma must be 1 unless mode='exp_range' \(mode='triangular2' does not use it\), got 0.9$"),
 ])
 def test_triangular_clr_bad_arguments_are_rejected(kwargs, error, message):
     with pytest.raises(error, match=message):
@@ -488,3 +529,82 @@ def test_simulation_rejects_a_legacy_random_module():
     with pytest.raises(TypeError, match=r"\brng must be a numpy.random.Generator"):
         sgd_on_noisy_quadratic(W0, CURVATURES, [0.1], batch_size=1, noise_std=1.0,
                                rng=np.random)
+
+
+# ---------------------------------------------------------------- warm-up + cosine
+
+
+@given(peak=st.floats(1e-5, 10), warmup=st.integers(1, 50), decay=st.integers(1, 200),
+       floor_share=st.floats(0, 1), start_factor=st.floats(1e-3, 1))
+def test_warmup_cosine_hits_its_endpoints_and_is_monotone_in_each_phase(peak, warmup, decay,
+                                                                      floor_share, start_factor):
+    total, floor = warmup + decay, peak * floor_share
+    kwargs = dict(peak_lr=peak, warmup_steps=warmup, total_steps=total, floor_lr=floor,
+                  start_factor=start_factor)
+    values = np.array([warmup_cosine(k, **kwargs) for k in range(total + 5)])
+    assert values[0] == pytest.approx(start_factor * peak, rel=1e-12)
+    assert values[warmup] == pytest.approx(peak, rel=1e-12)
+    assert values[total] == pytest.approx(floor, rel=1e-12, abs=1e-15 * peak)
+    assert np.all(values[total:] == values[total])
+    assert np.all(np.diff(values[: warmup + 1]) >= -1e-15 * peak)
+    assert np.all(np.diff(values[warmup:]) <= 1e-15 * peak)
+
+
+def test_warmup_rises_by_a_constant_amount_and_peaks_exactly_once():
+    kwargs = dict(peak_lr=0.1, warmup_steps=4, total_steps=12, start_factor=0.2)
+    values = np.array([warmup_cosine(k, **kwargs) for k in range(13)])
+    np.testing.assert_allclose(values[:5], [0.02, 0.04, 0.06, 0.08, 0.1], rtol=1e-12)
+    assert np.sum(np.isclose(values, 0.1, rtol=1e-12)) == 1  # no step spent twice at the peak
+    assert values[8] == pytest.approx(0.05, rel=1e-12)  # half-way down the cosine: half the peak
+
+
+def test_warmup_with_start_factor_one_is_plain_cosine_annealing():
+    kwargs = dict(peak_lr=0.1, warmup_steps=3, total_steps=13, floor_lr=0.01)
+    for k in range(14):
+        plain = 0.01 + 0.09 * (1 + math.cos(math.pi * max(k - 3, 0) / 10)) / 2
+        assert warmup_cosine(k, start_factor=1.0, **kwargs) == pytest.approx(plain, rel=1e-12)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    (dict(warmup_steps=0), ValueError, r"^warmup_steps must be an integer >= 1, got 0$"),
+    (dict(warmup_steps=10, total_steps=10), ValueError,
+     r"^total_steps must be > warmup_steps, got total_steps=10 and warmup_steps=10$"),
+    (dict(total_steps=20.0), TypeError, r"^total_steps must be an integer >= 2, got float$"),
+    (dict(start_factor=0.0), ValueError, r"^start_factor must be in \(0, 1\], got 0.0$"),
+    (dict(start_factor=1.5), ValueError, r"^start_factor must be in \(0, 1\], got 1.5$"),
+    (dict(floor_lr=0.2), ValueError, r"^floor_lr must be <= peak_lr, got floor_lr=0.2 and peak_lr=0.1$"),
+    (dict(peak_lr=-0.1, floor_lr=0.0), ValueError, r"^peak_lr must be in \[0, inf\), got -0.1$"),
+])
+def test_warmup_cosine_bad_arguments_are_rejected(kwargs, error, message):
+    args = dict(peak_lr=0.1, warmup_steps=5, total_steps=20, floor_lr=0.0) | kwargs
+    with pytest.raises(error, match=message):
+        warmup_cosine(3, **args)
+
+
+def test_adams_first_steps_are_full_size_and_warm_up_scales_them():
+    """The warm-up page's figure and numbers: with gradients of signal 0.1 in unit noise, Adam's first
+    step moves every coordinate by the full rate (bias correction makes it sign(g) * lr), about four
+    times its steady-state RMS of sqrt((0.1^2 + (1 - 0.9) / (1 + 0.9)) / (1 + 0.1^2)) = 0.25;
+    a warm-up from 0.01 * peak keeps every early step below the steady state."""
+    from snippets.adam import adam_step, init_adam_state
+
+    peak, n = 1e-3, 2000
+    kwargs = dict(peak_lr=peak, warmup_steps=200, total_steps=2000, floor_lr=1e-5, start_factor=0.01)
+    rms = {}
+    for warm in (False, True):
+        rng = np.random.default_rng(0)
+        params, state, out = {"w": np.zeros(n)}, init_adam_state({"w": np.zeros(n)}), []
+        for k in range(400):
+            lr = warmup_cosine(k, **kwargs) if warm else peak
+            new, state = adam_step(params, {"w": 0.1 + rng.normal(size=n)}, state, lr=lr)
+            out.append(np.sqrt(np.mean((new["w"] - params["w"]) ** 2)) / peak)
+            params = new
+        rms[warm] = np.array(out)
+    steady = math.sqrt((0.1**2 + 0.1 / 1.9) / (1 + 0.1**2))
+    assert steady == pytest.approx(0.25, abs=0.002)
+    assert rms[False][0] == pytest.approx(1.0, rel=1e-6)
+    assert rms[False][1] == pytest.approx(0.71, abs=0.01)
+    assert rms[False][200:].mean() == pytest.approx(steady, rel=0.03)
+    assert rms[False][0] / rms[False][200:].mean() > 3.9
+    assert rms[True][0] == pytest.approx(0.01, rel=1e-5)
+    assert np.all(rms[True][:200] < steady)
