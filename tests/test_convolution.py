@@ -259,3 +259,23 @@ def test_bad_arguments_are_refused_with_their_names(rng):
         conv2d_param_count(6, 4, 3, groups=4)
     with pytest.raises(TypeError, match="padding"):
         conv_output_size(5, 3, padding=1.0)
+
+
+def test_a_flipped_sobel_kernel_gives_the_negated_response(rng):
+    """The figure's third panel: Sobel-x turned by 180 degrees is -Sobel-x, so a library that flips
+    the kernel reports every edge with the opposite sign."""
+    sobel_x = np.array([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]])
+    x = rng.random((1, 1, 12, 10))
+    plain = conv2d_forward(x, sobel_x[None, None], padding=1)[0]
+    flipped = conv2d_forward(x, sobel_x[::-1, ::-1][None, None].copy(), padding=1)[0]
+    np.testing.assert_allclose(flipped, -plain, rtol=0, atol=1e-12)
+    assert np.abs(plain).max() > 0.5
+
+
+@pytest.mark.parametrize("channels", [16, 64, 256])
+def test_three_3x3_layers_cost_27_c_squared_weights_against_49_for_one_7x7(channels):
+    """The page's VGG argument: the same 7x7 receptive field for 27/49 of the weights."""
+    assert receptive_field([(3, 1, 1)] * 3) == receptive_field([(7, 1, 1)]) == 7
+    three = 3 * conv2d_param_count(channels, channels, 3, bias=False)
+    assert three == 27 * channels**2
+    assert conv2d_param_count(channels, channels, 7, bias=False) == 49 * channels**2

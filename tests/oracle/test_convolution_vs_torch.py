@@ -115,3 +115,16 @@ def test_parameter_count_matches_torch_modules(torch, c_in, c_out, kernel, group
     layer = torch.nn.Conv2d(c_in, c_out, kernel, groups=groups, bias=bias)
     expected = sum(p.numel() for p in layer.parameters())
     assert conv2d_param_count(c_in, c_out, kernel, groups=groups, bias=bias) == expected
+
+
+@pytest.mark.filterwarnings("ignore:Using padding=.same. with even kernel")  # torch's note on a copy
+def test_torch_same_padding_puts_the_extra_zero_at_the_end(torch, rng):
+    """padding="same" with an even kernel (not in our snippet): PyTorch pads d(k-1) zeros in all,
+    floor of half before, the rest after: for k = 2 none on top and left, one at the bottom and right."""
+    x = rng.normal(size=(1, 2, 7, 6))
+    weight = rng.normal(size=(3, 2, 2, 4))  # kH 2: 0 before, 1 after; kW 4: 1 before, 2 after
+    t_out = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(weight), padding="same").numpy()
+    padded = np.pad(x, ((0, 0), (0, 0), (0, 1), (1, 2)))
+    out, _ = conv2d_forward(padded, weight)
+    assert out.shape == t_out.shape == (1, 3, 7, 6)
+    np.testing.assert_allclose(out, t_out, rtol=0, atol=TOL64)
