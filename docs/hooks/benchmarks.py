@@ -2,7 +2,8 @@
 performance page, so the tables on the page are the numbers of one real run, never typed by hand.
 
 Markers: ``<!-- benchmark: machine -->``, ``<!-- benchmark: elementwise -->``,
-``<!-- benchmark: layers -->``, ``<!-- benchmark: targets -->`` and ``<!-- benchmark: separate-runs -->``. An unknown marker fails the build.
+``<!-- benchmark: layers -->``, ``<!-- benchmark: targets -->`` and
+``<!-- benchmark: separate-runs -->``. An unknown marker fails the build.
 """
 
 from __future__ import annotations
