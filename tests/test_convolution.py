@@ -14,6 +14,7 @@ from snippets.convolution import (
     conv_output_size,
     receptive_field,
 )
+from tests.helpers import load_figure_module
 
 # (N, C_in, C_out, H, W, (kH, kW), stride, padding, dilation, groups)
 SETTINGS = [
@@ -279,3 +280,24 @@ def test_three_3x3_layers_cost_27_c_squared_weights_against_49_for_one_7x7(chann
     three = 3 * conv2d_param_count(channels, channels, 3, bias=False)
     assert three == 27 * channels**2
     assert conv2d_param_count(channels, channels, 7, bias=False) == 49 * channels**2
+
+
+def test_the_architecture_page_counts():
+    """docs/architectures/index.md: every count it states, from conv2d_param_count via block_weights."""
+    counts = list(load_figure_module("architectures").block_weights(256).values())
+    assert counts == [9 * 256 * 256, 256 * 64 + 9 * 64 * 256, 256 * 64 + 9 * 64 * 64 + 64 * 256,
+                      9 * 256 + 256 * 256]
+    assert counts == [589_824, 163_840, 69_632, 67_840]
+    basic_block = 2 * conv2d_param_count(64, 64, 3, bias=False)
+    assert basic_block == 73_728 > counts[2]
+    assert round(counts[0] / counts[1], 1) == 3.6 and round(counts[0] / counts[3], 1) == 8.7
+    assert counts[3] / counts[0] == pytest.approx(1 / 256 + 1 / 9, rel=1e-12)
+
+
+@given(channels=st.integers(4, 1024).map(lambda c: 4 * (c // 4)))
+def test_block_weights_grow_as_c_squared_and_separable_crosses_the_bottleneck_at_144(channels):
+    counts = list(load_figure_module("architectures").block_weights(channels).values())
+    c = channels
+    assert counts[0] == 9 * c * c and counts[1] == 5 * c * c // 2
+    assert counts[2] * 16 == 17 * c * c and counts[3] == 9 * c + c * c
+    assert (counts[3] > counts[2]) == (c < 144)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from snippets.convolution import conv2d_backward, conv2d_forward, conv2d_param_count
+from tests.helpers import load_figure_module
 
 TOL64 = 1e-10
 TOL32 = 1e-4
@@ -128,3 +129,16 @@ def test_torch_same_padding_puts_the_extra_zero_at_the_end(torch, rng):
     out, _ = conv2d_forward(padded, weight)
     assert out.shape == t_out.shape == (1, 3, 7, 6)
     np.testing.assert_allclose(out, t_out, rtol=0, atol=TOL64)
+
+
+@pytest.mark.parametrize("channels", [64, 128, 256, 512])
+def test_block_weights_match_torch_modules(torch, channels):
+    """The architectures page's four blocks built from torch.nn.Conv2d (no biases), counted by torch."""
+    c, r, nn = channels, channels // 4, torch.nn
+    blocks = [nn.Conv2d(c, c, 3, bias=False),
+              nn.Sequential(nn.Conv2d(c, r, 1, bias=False), nn.Conv2d(r, c, 3, bias=False)),
+              nn.Sequential(nn.Conv2d(c, r, 1, bias=False), nn.Conv2d(r, r, 3, bias=False),
+                            nn.Conv2d(r, c, 1, bias=False)),
+              nn.Sequential(nn.Conv2d(c, c, 3, groups=c, bias=False), nn.Conv2d(c, c, 1, bias=False))]
+    expected = [sum(p.numel() for p in block.parameters()) for block in blocks]
+    assert list(load_figure_module("architectures").block_weights(c).values()) == expected
