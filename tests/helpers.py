@@ -40,6 +40,16 @@ def load_module(relative_path, name):
     return module
 
 
+def load_figure_module(name):
+    """docs/figures/<name>.py as a module (its ``from _style import ...`` needs docs/figures on the path)."""
+    figures = str(ROOT / "docs" / "figures")
+    sys.path.insert(0, figures)
+    try:
+        return load_module(f"docs/figures/{name}.py", f"{name}_figure")
+    finally:
+        sys.path.remove(figures)
+
+
 def mkdocs_config() -> dict:
     """mkdocs.yml as plain YAML (nav, plugins, extensions), without MkDocs' own config machinery.
 

@@ -146,3 +146,46 @@ def test_the_recorded_run_on_the_page_is_a_full_run():
     expected = {(case, json.dumps(size)) for case, size in bench.FULL_PLAN}
     assert sizes == expected
     assert report["repeats"] >= 5
+
+
+def test_the_conv2d_case_scales_the_loop_version_from_a_small_batch(torch):
+    size = (4, 2, 3, 5, 6)
+    results = bench.case_conv2d(size, 0, 1)
+    assert {"snippet", "textbook", "torch"} <= results.keys()
+    loops = results["textbook"]
+    assert loops["scaled_from_batch"] == max(bench.CONV_LOOP_BATCHES)
+    per_image = loops["per_image_s"][str(loops["scaled_from_batch"])]
+    assert loops["median_s"] == pytest.approx(per_image * size[0])
+    assert set(loops["per_image_s"]) == {str(b) for b in bench.CONV_LOOP_BATCHES}
+
+
+def test_merge_replaces_only_the_rows_of_the_cases_run():
+    recorded = {"date": "2026-11-25", "bandwidth_GB_per_s": 10.0, "rows": [
+        {"case": "bandwidth", "size": 10, "results": {}}, {"case": "dropout", "size": 10, "results": {}},
+        {"case": "conv2d", "size": [1, 1, 1, 3, 3], "results": {"old": {}}},
+        {"case": "mlp_epoch", "size": 5, "results": {}}]}
+    new = {"date": "2026-12-02", "bandwidth_GB_per_s": 8.0, "rows": [
+        {"case": "bandwidth", "size": 10, "results": {"new": {}}},
+        {"case": "conv2d", "size": [1, 1, 1, 3, 3], "results": {"new": {}}}]}
+    merged = bench.merge(recorded, new)
+    assert [row["case"] for row in merged["rows"]] == ["bandwidth", "dropout", "mlp_epoch", "conv2d"]
+    assert merged["rows"][0]["results"] == {} and merged["bandwidth_GB_per_s"] == 10.0
+    conv = merged["rows"][-1]
+    assert conv["results"] == {"new": {}} and conv["date"] == "2026-12-02"
+    assert conv["run_bandwidth_GB_per_s"] == 8.0 and merged["date"] == "2026-11-25"
+
+
+def test_the_conv2d_targets_and_its_later_run_are_rendered():
+    hook = _load_hook()
+    conv = {"case": "conv2d", "size": [64, 16, 32, 32, 32], "date": "2026-12-02",
+            "run_bandwidth_GB_per_s": 9.5,
+            "results": {"snippet": {"median_s": 0.09}, "textbook": {"median_s": 90.0},
+                        "torch": {"median_s": 0.03}},
+            "ratios": {"textbook_over_snippet": 1000.0, "snippet_over_torch": 3.0}}
+    report = {**REPORT, "rows": [*REPORT["rows"], conv]}
+    page = hook.render("<!-- benchmark: layers -->\n<!-- benchmark: targets -->\n"
+                       "<!-- benchmark: separate-runs -->", report)
+    assert "| conv2d | 64 × 16 × 32 × 32 × 32 | 90 ms | 90.00 s | 30 ms | 1000.00× | 3.00× |" in page
+    assert "| conv2d: forward+backward within 3x of PyTorch | 64 × 16 × 32 × 32 × 32 | " \
+           "snippet / PyTorch = 3.00× | yes |" in page
+    assert "conv2d (64 × 16 × 32 × 32 × 32) on 2026-12-02, memory bandwidth in that run 9.5 GB/s" in page

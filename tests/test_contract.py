@@ -378,6 +378,56 @@ case("adaptive.rmsprop_step", _rmsprop_valid, params=bad_params(_model()), grads
      state=_adaptive_bad_state(_rmsprop_valid, ["s", "m", "v"]), lr=bad_numbers(-1e-3),
      alpha=bad_numbers(-0.1, 1.0), eps=bad_numbers(0.0, -1e-8), weight_decay=bad_numbers(-0.1),
      momentum=bad_numbers(-0.1, 1.0), centered=BAD_BOOLS)
+# ---- convolution (snippets/convolution.py)
+X_CONV = np.random.default_rng(5).normal(size=(2, 4, 6, 5))
+W_CONV = np.random.default_rng(6).normal(size=(6, 2, 3, 2))
+BAD_PAIRS = [None, "1", 1.5, True, (1,), (1, 2, 3), (1, "2"), [1.0, 1]]
+
+
+def _conv_valid():
+    return {"x": X_CONV.copy(), "w": W_CONV.copy(), "b": np.linspace(-1, 1, 6), "stride": (2, 1),
+            "padding": 1, "dilation": (1, 2), "groups": 2}
+
+
+CONV_BAD = {"x": [*bad_arrays(X_CONV), X_CONV[0], X_CONV[:, :3], X_CONV[None]],
+            "w": [*bad_arrays(W_CONV), W_CONV[0], W_CONV[:, :1], W_CONV[:5], np.ones((6, 2, 9, 1))],
+            "b": [*bad_arrays(np.ones(6))[1:], np.ones(5), np.ones((6, 1))],  # None: no bias, valid
+            "stride": [*BAD_PAIRS, 0, (1, 0)], "padding": [*BAD_PAIRS[:-1], -1, (0, -1)],
+            "dilation": [*BAD_PAIRS, 0, (0, 1)], "groups": [*bad_ints(0), 3, 4]}
+case("convolution.conv2d_forward", _conv_valid, **CONV_BAD)
+case("convolution.conv2d_forward_loops", _conv_valid, **CONV_BAD)
+
+
+def _conv_backward_valid():
+    from snippets.convolution import conv2d_forward
+
+    out, cache = conv2d_forward(**_conv_valid())
+    return {"dout": np.random.default_rng(3).normal(size=out.shape), "cache": cache}
+
+
+def _conv_bad_caches():
+    cache = _conv_backward_valid()["cache"]
+    return [None, [], {}, *({k: v for k, v in cache.items() if k != key} for key in cache),
+            {**cache, "w": _with(cache["w"], np.nan)}, {**cache, "w": cache["w"][:, :1]},
+            {**cache, "cols": cache["cols"][:1]}, {**cache, "cols": cache["cols"].astype(np.float32)},
+            {**cache, "x_shape": (2, 4, 6)}, {**cache, "stride": 0}, {**cache, "has_bias": "yes"}]
+
+
+DOUT_CONV = _conv_backward_valid()["dout"]
+case("convolution.conv2d_backward", _conv_backward_valid,
+     dout=[*bad_arrays(DOUT_CONV), DOUT_CONV[:1], DOUT_CONV[..., :-1]], cache=_conv_bad_caches())
+case("convolution.conv2d_backward_loops", lambda: {**_conv_valid(), "dout": DOUT_CONV.copy()},
+     dout=[*bad_arrays(DOUT_CONV), DOUT_CONV[:1], DOUT_CONV[..., :-1]], **CONV_BAD)
+case("convolution.conv_output_size",
+     lambda: {"size": 9, "kernel_size": 3, "stride": 2, "padding": 1, "dilation": 2},
+     size=[*bad_ints(0), 1], kernel_size=[*bad_ints(0), 9], stride=bad_ints(0),
+     padding=bad_ints(-1), dilation=[*bad_ints(0), 7])
+case("convolution.receptive_field", lambda: {"layers": [(3, 1, 1), (2, 2, 1), (3, 1, 2)]},
+     layers=[None, 3, "abc", [(3, 1)], [(3, 1, 1, 1)], [3], [(0, 1, 1)], [(3, 1.0, 1)], [(3, True, 1)]])
+case("convolution.conv2d_param_count",
+     lambda: {"in_channels": 16, "out_channels": 32, "kernel_size": (3, 1), "groups": 4, "bias": True},
+     in_channels=[*bad_ints(0), 6], out_channels=[*bad_ints(0), 30], kernel_size=[*BAD_PAIRS, 0],
+     groups=[*bad_ints(0), 3], bias=BAD_BOOLS)
 
 A = np.random.default_rng(4).normal(size=(4, 5))
 case("dropout.dropout_forward", lambda: {"a": A.copy(), "keep_prob": 0.8, "rng": _rng(),
@@ -636,6 +686,43 @@ for name in ("softmax_cross_entropy", "softmax_cross_entropy_grad"):
          label_smoothing=bad_numbers(-0.1, 1.5))
 case("objectives.multilabel_predict", lambda: {"logits": YP.copy(), "threshold": 0.5},
      logits=[*bad_arrays(YP), YP[0]], threshold=bad_numbers(0.0, 1.0, -0.5))
+
+# ---- pooling (snippets/pooling.py)
+X_POOL = np.random.default_rng(9).normal(size=(2, 3, 7, 6))
+POOL_BAD = {"x": [*bad_arrays(X_POOL), X_POOL[0], X_POOL[:, :, :1, :1]],
+            "kernel_size": [*BAD_PAIRS, 0, (3, 0), 8], "stride": [*BAD_PAIRS[1:], 0, (0, 1)],
+            "padding": [*BAD_PAIRS[:-1], -1, 2, (1, 2)]}
+case("pooling.max_pool2d_forward",
+     lambda: {"x": X_POOL.copy(), "kernel_size": (3, 2), "stride": 2, "padding": (1, 0)}, **POOL_BAD)
+case("pooling.avg_pool2d_forward",
+     lambda: {"x": X_POOL.copy(), "kernel_size": (3, 2), "stride": 2, "padding": (1, 0),
+              "count_include_pad": False}, **POOL_BAD, count_include_pad=BAD_BOOLS)
+
+
+def _pool_backward_valid(kind):
+    from snippets import pooling
+
+    out, cache = getattr(pooling, f"{kind}_pool2d_forward")(X_POOL.copy(), 3, 2, 1)
+    return {"dout": np.random.default_rng(3).normal(size=out.shape), "cache": cache}
+
+
+def _pool_bad_caches(kind):
+    cache = _pool_backward_valid(kind)["cache"]
+    key = "winner" if kind == "max" else "divisor"
+    value = cache[key]
+    bad_value = [value[:1], value.astype(np.float64) if kind == "max" else value.astype(np.int64)]
+    bad_value.append(value + 9 if kind == "max" else -value)
+    return [None, [], {}, *({k: v for k, v in cache.items() if k != key} for key in cache),
+            *({**cache, key: v} for v in bad_value), {**cache, "x_shape": (2, 3, 7)},
+            {**cache, "x_shape": (2, 3, 7, 6.0)}, {**cache, "kernel": 0}, {**cache, "stride": "2"},
+            {**cache, "padding": -1}]
+
+
+for kind in ("max", "avg"):
+    dout_pool = _pool_backward_valid(kind)["dout"]
+    case(f"pooling.{kind}_pool2d_backward", lambda kind=kind: _pool_backward_valid(kind),
+         dout=[*bad_arrays(dout_pool), dout_pool[:1], dout_pool[..., :-1]], cache=_pool_bad_caches(kind))
+
 
 case("schedules.step_decay", lambda: {"step": 3, "lr0": 0.1, "drop": 0.5, "every": 2},
      step=bad_ints(-1), lr0=bad_numbers(-0.1), drop=bad_numbers(0.0, 1.5), every=bad_ints(0))

@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from snippets import adam, batchnorm, dropout, mlp, momentum  # noqa: E402
+from snippets import adam, batchnorm, convolution, dropout, mlp, momentum  # noqa: E402
 
 F32 = np.float32
 TORCH_THREADS = 2
@@ -317,13 +317,62 @@ def case_mlp_epoch(n_examples, warmup, repeats, sizes=(784, 512, 256, 10), batch
     return results
 
 
+CONV_LOOP_BATCHES = (1, 2)  # the loop version is timed on these batch sizes and scaled linearly
+
+
+def case_conv2d(size, warmup, repeats):
+    """conv2d forward + backward, 3x3 kernel, padding 1, size = (N, C_in, C_out, H, W).
+
+    The loop transcription (``conv2d_forward_loops``/``conv2d_backward_loops``, the textbook form of
+    course assignments) takes seconds per image, so it is timed on batches of 1 and 2 images, with no
+    warm-up and three repeats, and its time for N images is the per-image time at 2 images times N (the
+    loops do the same work for every image; the two batch sizes show it)."""
+    n, c_in, c_out, h, w = size
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, c_in, h, w), dtype=F32)
+    weight = (rng.standard_normal((c_out, c_in, 3, 3)) / np.sqrt(9 * c_in)).astype(F32)
+    bias = np.zeros(c_out, F32)
+    dout = rng.standard_normal((n, c_out, h, w), dtype=F32)
+
+    def snippet():
+        out, cache = convolution.conv2d_forward(x, weight, bias, padding=1)
+        return convolution.conv2d_backward(dout, cache)
+
+    results = {"snippet": _time(snippet, warmup, repeats)}
+    per_image = {}
+    for small in CONV_LOOP_BATCHES:
+        small = min(small, n)
+
+        def loops(small=small):
+            convolution.conv2d_forward_loops(x[:small], weight, bias, padding=1)
+            return convolution.conv2d_backward_loops(dout[:small], x[:small], weight, bias, padding=1)
+
+        per_image[small] = _time(loops, 0, min(repeats, 3))["median_s"] / small
+    largest = max(per_image)
+    results["textbook"] = {"median_s": per_image[largest] * n, "repeats": min(repeats, 3),
+                           "scaled_from_batch": largest,
+                           "per_image_s": {str(k): v for k, v in per_image.items()}}
+    torch = _torch()
+    tx, tw = torch.from_numpy(x).requires_grad_(), torch.from_numpy(weight).requires_grad_()
+    tb, tdout = torch.from_numpy(bias).requires_grad_(), torch.from_numpy(dout)
+
+    def torch_step():
+        tx.grad = tw.grad = tb.grad = None
+        torch.nn.functional.conv2d(tx, tw, tb, padding=1).backward(tdout)
+
+    results["torch"] = _time(torch_step, warmup, repeats)
+    return results
+
+
 CASES = {"bandwidth": case_bandwidth, "dropout": case_dropout, "momentum": case_momentum,
-         "adamw": case_adamw, "batchnorm": case_batchnorm, "mlp_epoch": case_mlp_epoch}
+         "adamw": case_adamw, "batchnorm": case_batchnorm, "mlp_epoch": case_mlp_epoch,
+         "conv2d": case_conv2d}
 FULL_PLAN = ([("bandwidth", 10**7)]
              + [(case, n) for case in ("dropout", "momentum", "adamw") for n in (10**5, 10**6, 10**7)]
-             + [("batchnorm", (256, 512)), ("batchnorm", (4096, 1024)), ("mlp_epoch", 60_000)])
+             + [("batchnorm", (256, 512)), ("batchnorm", (4096, 1024)), ("mlp_epoch", 60_000),
+                ("conv2d", (64, 16, 32, 32, 32))])
 QUICK_PLAN = ([("bandwidth", 10**4)] + [(case, 10**3) for case in ("dropout", "momentum", "adamw")]
-              + [("batchnorm", (8, 4)), ("mlp_epoch", 512)])
+              + [("batchnorm", (8, 4)), ("mlp_epoch", 512), ("conv2d", (2, 2, 3, 5, 6))])
 
 
 # --- running and reporting ---------------------------------------------------------------------------
@@ -359,6 +408,19 @@ def analyse(rows):
             row["bandwidth"] = {"min_bytes": min_bytes, "floor_s": floor,
                                 "fraction": {k: floor / v["median_s"] for k, v in res.items()}}
     return bandwidth
+
+
+def merge(recorded, new):
+    """``recorded`` with the rows of ``new``'s cases replaced by ``new``'s (in FULL_PLAN's order), each
+    marked with the date and bandwidth of the run that measured it; the rest is left as recorded."""
+    cases = {row["case"] for row in new["rows"]} - {"bandwidth"}
+    fresh = [{**row, "date": new["date"], "run_bandwidth_GB_per_s": new["bandwidth_GB_per_s"]}
+             for row in new["rows"] if row["case"] in cases]
+    kept = [row for row in recorded["rows"] if row["case"] not in cases]
+    order = [case for case, _ in FULL_PLAN]
+    rows = sorted(kept + fresh, key=lambda row: order.index(row["case"]) if row["case"] in order
+                  else len(order))
+    return {**recorded, "rows": rows}
 
 
 def machine():
@@ -407,6 +469,9 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=ROOT / "reports" / "bench.json")
     parser.add_argument("--cases", nargs="*", choices=sorted(CASES), help="run only these cases")
     parser.add_argument("--one", nargs=2, metavar=("CASE", "SIZE"), help=argparse.SUPPRESS)
+    parser.add_argument("--merge-into", type=Path, metavar="REPORT",
+                        help="with --cases: replace those cases' rows in REPORT (e.g. docs/data/bench.json) "
+                             "by this run's, each dated, and keep its other rows and bandwidth")
     args = parser.parse_args(argv)
 
     if args.one:  # child process: one comparison, JSON on stdout
@@ -427,6 +492,8 @@ def main(argv=None):
     bandwidth = analyse(rows)
     report = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "bandwidth_GB_per_s": bandwidth,
               "warmup": warmup, "repeats": repeats, "rows": rows}
+    if args.merge_into:
+        report = merge(json.loads(args.merge_into.read_text(encoding="utf-8")), report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(table(report))
