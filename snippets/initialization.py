@@ -84,92 +84,156 @@ def random_normal(shape, rng, scale=0.01, dtype=np.float64):
 
 
 # --8<-- [start:xavier]
-def xavier_normal(shape, rng, dtype=np.float64):
-    """Glorot/Xavier normal: ``N(0, std^2)``, ``std = sqrt(2 / (fan_in + fan_out))``.
+def xavier_normal(shape, rng, dtype=np.float64, *, gain=1.0):
+    """Glorot/Xavier normal: ``N(0, std^2)``, ``std = gain * sqrt(2 / (n_in + n_out))``.
 
     Parameters
     ----------
     shape : tuple ``(n_out, n_in)``
     rng : numpy.random.Generator
     dtype : float32 or float64
+    gain : float > 0
+        Multiplies the standard deviation; 1 as in Glorot and Bengio. For tanh
+        PyTorch recommends ``calculate_gain("tanh")`` = 5/3.
 
     Returns
     -------
-    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.xavier_normal_`` (gain 1).
+    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.xavier_normal_(W, gain)``.
     """
     fan_in, fan_out = fan_in_and_fan_out(shape)
     _check_rng(rng)
     dtype = _check_dtype(dtype)
-    std = math.sqrt(2.0 / (fan_in + fan_out))
+    gain = _check_number(gain, "gain", 0, low_open=True)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
     return rng.standard_normal((fan_out, fan_in), dtype=dtype) * dtype.type(std)
 
 
-def xavier_uniform(shape, rng, dtype=np.float64):
-    """Glorot/Xavier uniform: ``U(-a, a)`` with ``a = sqrt(6 / (fan_in + fan_out))``.
+def xavier_uniform(shape, rng, dtype=np.float64, *, gain=1.0):
+    """Glorot/Xavier uniform: ``U(-a, a)``, ``a = gain * sqrt(6 / (fan_in + fan_out))``.
 
     Parameters
     ----------
     shape : tuple ``(n_out, n_in)``
     rng : numpy.random.Generator
     dtype : float32 or float64
+    gain : float > 0
+        Multiplies the bound (and the standard deviation); 1 by default.
 
     Returns
     -------
-    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.xavier_uniform_`` (gain 1).
-    Its variance ``a^2 / 3 = 2 / (fan_in + fan_out)`` is that of :func:`xavier_normal`.
+    ndarray of shape ``(n_out, n_in)``; as ``torch.nn.init.xavier_uniform_(W, gain)``.
+    Its variance ``a^2 / 3 = gain^2 * 2 / (fan_in + fan_out)`` is that of
+    :func:`xavier_normal`.
     """
     fan_in, fan_out = fan_in_and_fan_out(shape)
     _check_rng(rng)
     dtype = _check_dtype(dtype)
-    bound = math.sqrt(6.0 / (fan_in + fan_out))
+    gain = _check_number(gain, "gain", 0, low_open=True)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    bound = math.sqrt(3.0) * std  # the order of torch's operations, to the last bit
     return _uniform((fan_out, fan_in), bound, rng, dtype)
 # --8<-- [end:xavier]
 
 
 # --8<-- [start:he]
-def he_normal(shape, rng, dtype=np.float64):
-    """He/Kaiming normal for ReLU layers: ``N(0, std^2)``, ``std = sqrt(2 / fan_in)``.
+RELU_GAIN = math.sqrt(2.0)  # calculate_gain("relu")
+
+
+def he_normal(shape, rng, dtype=np.float64, *, gain=RELU_GAIN, mode="fan_in"):
+    """He/Kaiming normal: ``N(0, std^2)``, ``std = gain / sqrt(fan)``.
 
     Parameters
     ----------
     shape : tuple ``(n_out, n_in)``
     rng : numpy.random.Generator
     dtype : float32 or float64
+    gain : float > 0
+        ``sqrt(2)`` for ReLU (the default); ``calculate_gain("leaky_relu", a)`` for
+        a leaky ReLU of slope ``a``.
+    mode : ``"fan_in"`` or ``"fan_out"``
+        ``fan`` is ``n_in`` (keeps the forward signal's scale, the default) or
+        ``n_out`` (keeps the backward gradient's scale).
 
     Returns
     -------
     ndarray of shape ``(n_out, n_in)``; as
-    ``torch.nn.init.kaiming_normal_(W, nonlinearity="relu")`` (mode ``"fan_in"``,
-    gain ``sqrt(2)``). Not truncated.
+    ``torch.nn.init.kaiming_normal_(W, mode=mode, nonlinearity="relu")`` for the
+    default gain. Not truncated.
     """
-    fan_in, fan_out = fan_in_and_fan_out(shape)
+    fan = _he_fan(shape, mode)
     _check_rng(rng)
     dtype = _check_dtype(dtype)
-    std = math.sqrt(2.0) / math.sqrt(fan_in)  # gain for ReLU is sqrt(2)
-    return rng.standard_normal((fan_out, fan_in), dtype=dtype) * dtype.type(std)
+    gain = _check_number(gain, "gain", 0, low_open=True)
+    std = gain / math.sqrt(fan)
+    return rng.standard_normal(_check_shape(shape), dtype=dtype) * dtype.type(std)
 
 
-def he_uniform(shape, rng, dtype=np.float64):
-    """He/Kaiming uniform for ReLU layers: ``U(-a, a)`` with ``a = sqrt(6 / fan_in)``.
+def he_uniform(shape, rng, dtype=np.float64, *, gain=RELU_GAIN, mode="fan_in"):
+    """He/Kaiming uniform: ``U(-a, a)`` with ``a = gain * sqrt(3 / fan)``.
 
     Parameters
     ----------
     shape : tuple ``(n_out, n_in)``
     rng : numpy.random.Generator
     dtype : float32 or float64
+    gain : float > 0
+        ``sqrt(2)`` for ReLU (the default), so that ``a = sqrt(6 / fan)``.
+    mode : ``"fan_in"`` or ``"fan_out"``
+        ``fan`` is ``n_in`` (the default) or ``n_out``.
 
     Returns
     -------
     ndarray of shape ``(n_out, n_in)``; as
-    ``torch.nn.init.kaiming_uniform_(W, nonlinearity="relu")``.
-    The variance ``a^2 / 3 = 2 / fan_in`` equals that of :func:`he_normal`.
+    ``torch.nn.init.kaiming_uniform_(W, mode=mode, nonlinearity="relu")`` for the
+    default gain. The variance ``a^2 / 3 = gain^2 / fan`` equals that of
+    :func:`he_normal`.
     """
-    fan_in, fan_out = fan_in_and_fan_out(shape)
+    fan = _he_fan(shape, mode)
     _check_rng(rng)
     dtype = _check_dtype(dtype)
-    bound = math.sqrt(2.0) * math.sqrt(3.0 / fan_in)
-    return _uniform((fan_out, fan_in), bound, rng, dtype)
+    gain = _check_number(gain, "gain", 0, low_open=True)
+    bound = math.sqrt(3.0) * (gain / math.sqrt(fan))  # torch's order of operations
+    return _uniform(_check_shape(shape), bound, rng, dtype)
+
+
+def _he_fan(shape, mode):
+    fan_in, fan_out = fan_in_and_fan_out(shape)
+    return fan_in if _check_choice(mode, "mode", ("fan_in", "fan_out")) == "fan_in" \
+        else fan_out
 # --8<-- [end:he]
+
+
+# --8<-- [start:gain]
+def calculate_gain(nonlinearity, param=None):
+    """The gain PyTorch recommends for an activation (``torch.nn.init.calculate_gain``).
+
+    Parameters
+    ----------
+    nonlinearity : str
+        ``"linear"``, ``"conv1d"``/``"conv2d"``/``"conv3d"``,
+        ``"conv_transpose1d"``/``2d``/``3d``, ``"sigmoid"``, ``"tanh"``, ``"relu"``,
+        ``"leaky_relu"`` or ``"selu"``.
+    param : float or None
+        The negative slope of ``"leaky_relu"`` (``None`` means PyTorch's 0.01);
+        ignored by the other activations, but it must be a finite number if given.
+
+    Returns
+    -------
+    float
+        1 for the linear ones and sigmoid, 5/3 for tanh, ``sqrt(2)`` for relu,
+        ``sqrt(2 / (1 + a^2))`` for leaky_relu of slope ``a``, 3/4 for selu.
+    """
+    _check_choice(nonlinearity, "nonlinearity", tuple(_GAINS) + ("leaky_relu",))
+    slope = 0.01 if param is None else _check_number(param, "param")
+    if nonlinearity == "leaky_relu":
+        return math.sqrt(2.0 / (1 + slope**2))
+    return _GAINS[nonlinearity]
+
+
+_GAINS = {"linear": 1.0, "conv1d": 1.0, "conv2d": 1.0, "conv3d": 1.0,
+          "conv_transpose1d": 1.0, "conv_transpose2d": 1.0, "conv_transpose3d": 1.0,
+          "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0), "selu": 3.0 / 4}
+# --8<-- [end:gain]
 
 
 INITIALIZERS = {
@@ -285,6 +349,14 @@ def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
     below = value < high if high_open else value <= high
     if not (np.isfinite(value) and above and below):  # NaN fails every comparison
         raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value
+
+
+def _check_choice(value, name, choices):
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {choices}, got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {choices}, got {value!r}")
     return value
 
 

@@ -506,9 +506,19 @@ case("initialization.zeros", lambda: {"shape": (3, 4), "rng": None, "dtype": np.
 case("initialization.random_normal",
      lambda: {"shape": (3, 4), "rng": _rng(), "scale": 0.01, "dtype": np.float32},
      shape=BAD_SHAPES, rng=BAD_RNGS, scale=bad_numbers(0.0, -1.0), dtype=bad_dtypes())
-for name in ("xavier_normal", "xavier_uniform", "he_normal", "he_uniform"):
-    case(f"initialization.{name}", lambda: {"shape": (3, 4), "rng": _rng(), "dtype": np.float32},
-         shape=BAD_SHAPES, rng=BAD_RNGS, dtype=bad_dtypes())
+for name in ("xavier_normal", "xavier_uniform"):
+    case(f"initialization.{name}",
+         lambda: {"shape": (3, 4), "rng": _rng(), "dtype": np.float32, "gain": 5 / 3},
+         shape=BAD_SHAPES, rng=BAD_RNGS, dtype=bad_dtypes(), gain=bad_numbers(0.0, -1.0))
+for name in ("he_normal", "he_uniform"):
+    case(f"initialization.{name}",
+         lambda: {"shape": (3, 4), "rng": _rng(), "dtype": np.float32, "gain": 1.0,
+                  "mode": "fan_out"},
+         shape=BAD_SHAPES, rng=BAD_RNGS, dtype=bad_dtypes(), gain=bad_numbers(0.0, -1.0),
+         mode=bad_choices("fan_avg", "FAN_IN"))
+case("initialization.calculate_gain", lambda: {"nonlinearity": "leaky_relu", "param": 0.2},
+     nonlinearity=bad_choices("Relu", "identity", "softmax"), param=["0.2", True, 1j, np.nan, np.inf,
+                                                                    np.array([0.1, 0.2])])
 case("initialization.init_params",
      lambda: {"layer_sizes": [4, 3, 2], "method": "he", "rng": _rng(), "scale": 0.01,
               "dtype": np.float64},

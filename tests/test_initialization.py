@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from snippets.initialization import (
+    calculate_gain,
     fan_in_and_fan_out,
     he_normal,
     he_uniform,
@@ -294,3 +295,102 @@ def test_type_errors_name_the_type_received(rng):
         init_params([2, 3], he_normal, rng)
     with pytest.raises(TypeError, match="got module"):
         he_uniform((2, 3), np.random)
+
+
+# ---------------------------------------------------------------- gain, mode and calculate_gain
+
+# (method, mode) -> the fan its standard deviation divides by, on the non-square SHAPE
+HE_FANS = {"fan_in": FAN_IN, "fan_out": FAN_OUT}
+
+
+@pytest.mark.parametrize("mode", sorted(HE_FANS))
+@pytest.mark.parametrize("init", [he_normal, he_uniform], ids=["normal", "uniform"])
+@pytest.mark.parametrize("gain", [1.0, math.sqrt(2), 5 / 3])
+def test_he_std_is_gain_over_the_root_of_the_chosen_fan(rng, init, mode, gain):
+    """fan_in = 800 and fan_out = 200 differ by 4, so a mode that is ignored or swapped moves the std
+    by a factor 2, far outside five standard errors of the sample variance (about 1.8%)."""
+    w = init(SHAPE, rng, gain=gain, mode=mode)
+    std = gain / math.sqrt(HE_FANS[mode])
+    bound = None if init is he_normal else math.sqrt(3) * std
+    assert w.shape == SHAPE
+    assert abs(w.var() - std**2) < 5 * _variance_standard_error(std, bound, w.size)
+    if bound is not None:
+        assert np.abs(w).max() <= bound and np.abs(w).max() > bound * (1 - 1e-4)
+
+
+@pytest.mark.parametrize("init", [xavier_normal, xavier_uniform], ids=["normal", "uniform"])
+@pytest.mark.parametrize("gain", [0.5, 5 / 3])
+def test_xavier_std_is_gain_times_the_glorot_std(rng, init, gain):
+    w = init(SHAPE, rng, gain=gain)
+    std = gain * math.sqrt(2 / (FAN_IN + FAN_OUT))
+    bound = None if init is xavier_normal else math.sqrt(3) * std
+    assert abs(w.var() - std**2) < 5 * _variance_standard_error(std, bound, w.size)
+
+
+@pytest.mark.parametrize("init", [xavier_normal, xavier_uniform, he_normal, he_uniform])
+def test_gain_scales_the_same_draws(init):
+    """Same seed, another gain: the same draws multiplied by the ratio of the gains (to rounding)."""
+    base = init(SHAPE, np.random.default_rng(3), gain=1.0)
+    scaled = init(SHAPE, np.random.default_rng(3), gain=2.5)
+    np.testing.assert_allclose(scaled, 2.5 * base, rtol=1e-14, atol=0)
+
+
+def test_the_defaults_are_gain_sqrt2_fan_in_for_he_and_gain_1_for_xavier():
+    for init, gain, mode in ((he_normal, math.sqrt(2), "fan_in"), (he_uniform, math.sqrt(2), "fan_in")):
+        np.testing.assert_array_equal(init(SHAPE, np.random.default_rng(5)),
+                                      init(SHAPE, np.random.default_rng(5), gain=gain, mode=mode))
+    for init in (xavier_normal, xavier_uniform):
+        np.testing.assert_array_equal(init(SHAPE, np.random.default_rng(5)),
+                                      init(SHAPE, np.random.default_rng(5), gain=1.0))
+
+
+def test_fan_out_mode_keeps_float32(rng):
+    for init in (he_normal, he_uniform):
+        assert init(SHAPE, rng, np.float32, mode="fan_out").dtype == np.float32
+
+
+def test_calculate_gain_values():
+    assert calculate_gain("linear") == 1.0
+    assert calculate_gain("sigmoid") == 1.0
+    for name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                 "conv_transpose3d"):
+        assert calculate_gain(name) == 1.0
+    assert calculate_gain("tanh") == 5 / 3
+    assert calculate_gain("relu") == math.sqrt(2)
+    assert calculate_gain("selu") == 0.75
+    assert calculate_gain("leaky_relu") == math.sqrt(2 / (1 + 0.01**2))  # default slope 0.01
+    assert calculate_gain("leaky_relu", 0.2) == math.sqrt(2 / 1.04)
+    assert calculate_gain("leaky_relu", 0) == math.sqrt(2)  # a ReLU
+    assert calculate_gain("leaky_relu", 1) == 1.0  # the identity
+    assert calculate_gain("tanh", 0.3) == 5 / 3  # param only matters for leaky_relu
+
+
+@given(slope=st.floats(-1, 1))
+def test_leaky_relu_gain_keeps_the_second_moment(slope):
+    """He's argument for a leaky ReLU of slope a: E[f(z)^2] = (1 + a^2) / 2 Var(z) for symmetric z, so
+    gain^2 * (1 + a^2) / 2 must be 1 (an independent form of the formula)."""
+    gain = calculate_gain("leaky_relu", slope)
+    assert gain**2 * (1 + slope**2) / 2 == pytest.approx(1, rel=1e-15)
+
+
+def test_leaky_relu_gain_keeps_the_activation_scale_in_a_deep_network(rng):
+    """Ten leaky-ReLU layers (slope 0.2) with He and gain calculate_gain("leaky_relu", 0.2): the
+    mean square activation stays within [0.7, 1.4] (with gain sqrt(2), it would grow by 1.04^10 = 1.48)."""
+    a = rng.standard_normal((2000, 256))
+    gain = calculate_gain("leaky_relu", 0.2)
+    for _ in range(10):
+        z = a @ he_normal((256, 256), rng, gain=gain).T
+        a = np.where(z > 0, z, 0.2 * z)
+    assert 0.7 < np.mean(a**2) < 1.4
+
+
+@pytest.mark.parametrize("bad", ["Relu", "identity", "softmax", ""])
+def test_unknown_nonlinearity_is_refused_naming_the_known_ones(bad):
+    with pytest.raises(ValueError, match=r"^nonlinearity must be one of .*'leaky_relu'.*got"):
+        calculate_gain(bad)
+
+
+@pytest.mark.parametrize("bad", ["fan-in", "FAN_IN", "in", None])
+def test_unknown_mode_is_refused(rng, bad):
+    with pytest.raises((TypeError, ValueError), match=r"^mode must be one of \('fan_in', 'fan_out'\)"):
+        he_normal(SHAPE, rng, mode=bad)

@@ -99,3 +99,111 @@ def test_torch_gains_for_tanh_and_sigmoid_are_five_thirds_and_one(torch):
     zero = np.zeros(1)
     assert (tanh(zero)[0], tanh_grad(zero)[0]) == (0.0, 1.0)
     assert (sigmoid(zero)[0], sigmoid_grad(zero)[0]) == (0.5, 0.25)
+
+
+# ---------------------------------------------------------------- gain, mode and calculate_gain
+
+GAIN_CASES = [("linear", None), ("conv1d", None), ("conv2d", None), ("conv3d", None),
+              ("conv_transpose1d", None), ("conv_transpose2d", None), ("conv_transpose3d", None),
+              ("sigmoid", None), ("tanh", None), ("relu", None), ("selu", None),
+              ("leaky_relu", None), ("leaky_relu", 0.2), ("leaky_relu", 0), ("leaky_relu", 3.0),
+              ("tanh", 0.5)]
+
+
+@pytest.mark.parametrize("nonlinearity, param", GAIN_CASES)
+def test_calculate_gain_equals_torch_exactly(torch, nonlinearity, param):
+    from snippets.initialization import calculate_gain
+
+    assert calculate_gain(nonlinearity, param) == torch.nn.init.calculate_gain(nonlinearity, param)
+
+
+def test_identity_is_refused_as_by_torch(torch):
+    """torch's docstring table lists "Linear / Identity", but the function knows only "linear": both
+    refuse "identity" (a ValueError)."""
+    from snippets.initialization import calculate_gain
+
+    with pytest.raises(ValueError):
+        torch.nn.init.calculate_gain("identity")
+    with pytest.raises(ValueError, match="nonlinearity"):
+        calculate_gain("identity")
+
+
+def _torch_scale(torch, monkeypatch, fn, shape, **kwargs):
+    """The std or bound that torch.nn.init passes to Tensor.normal_/uniform_, caught on the way."""
+    seen = []
+    for method in ("normal_", "uniform_"):
+        original = getattr(torch.Tensor, method)
+
+        def spy(self, *args, _name=method, _original=original, **kw):
+            seen.append((_name, list(args) + [kw[k] for k in ("mean", "std", "a", "b") if k in kw]))
+            return _original(self, *args, **kw)
+
+        monkeypatch.setattr(torch.Tensor, method, spy)
+    fn(torch.empty(shape, dtype=torch.float64), **kwargs)
+    monkeypatch.undo()
+    (name, values), = seen
+    return name, values
+
+
+def _our_scale(init, shape, dtype=np.float64, **kwargs):
+    """Our std (normal) or bound (uniform), read back from the draws: the same seed gives the unit
+    draws z, and w = z * std (or (2u - 1) * bound)."""
+    w = init(shape, np.random.default_rng(11), dtype, **kwargs)
+    unit = np.random.default_rng(11)
+    if init in (he_normal, xavier_normal):
+        z = unit.standard_normal(shape, dtype=dtype)
+    else:
+        z = unit.random(shape, dtype=dtype) * dtype(2.0) - dtype(1.0)
+    return float(np.median(w / z))
+
+
+# (n_out, n_in) with fan_in != fan_out, both ways round
+NON_SQUARE = [(300, 700), (7, 3)]
+
+
+@pytest.mark.parametrize("shape", NON_SQUARE)
+@pytest.mark.parametrize("mode", ["fan_in", "fan_out"])
+@pytest.mark.parametrize("nonlinearity, slope", [("relu", None), ("leaky_relu", 0.2),
+                                                 ("leaky_relu", 0.0), ("tanh", None)])
+def test_he_std_and_bound_equal_torch_for_each_mode_and_gain(torch, monkeypatch, shape, mode,
+                                                             nonlinearity, slope):
+    """kaiming_normal_ draws N(0, std^2) and kaiming_uniform_ U(-bound, bound) with std = gain /
+    sqrt(fan) and bound = sqrt(3) * std; we pass gain = calculate_gain(nonlinearity, a) (torch takes
+    the nonlinearity and a instead). float64: equal to 1e-15 (the read-back division adds one
+    rounding); float32: our scale is rounded to float32 once, so to 2^-23."""
+    from snippets.initialization import calculate_gain
+
+    a = 0 if slope is None else slope
+    gain = calculate_gain(nonlinearity, slope)
+    name, (mean, std) = _torch_scale(torch, monkeypatch, torch.nn.init.kaiming_normal_, shape, a=a, mode=mode,
+                                     nonlinearity=nonlinearity)
+    assert (name, mean) == ("normal_", 0)
+    assert _our_scale(he_normal, shape, gain=gain, mode=mode) == pytest.approx(std, rel=1e-15)
+    assert _our_scale(he_normal, shape, np.float32, gain=gain, mode=mode) == pytest.approx(std, rel=2**-23)
+    name, (low, high) = _torch_scale(torch, monkeypatch, torch.nn.init.kaiming_uniform_, shape, a=a,
+                                     mode=mode, nonlinearity=nonlinearity)
+    assert name == "uniform_" and low == -high
+    assert _our_scale(he_uniform, shape, gain=gain, mode=mode) == pytest.approx(high, rel=1e-15)
+    assert _our_scale(he_uniform, shape, np.float32, gain=gain, mode=mode) == pytest.approx(high, rel=2**-22)
+
+
+@pytest.mark.parametrize("shape", NON_SQUARE)
+@pytest.mark.parametrize("gain", [1.0, 5 / 3, 0.25])
+def test_xavier_std_and_bound_equal_torch_for_each_gain(torch, monkeypatch, shape, gain):
+    name, (mean, std) = _torch_scale(torch, monkeypatch, torch.nn.init.xavier_normal_, shape, gain=gain)
+    assert (name, mean) == ("normal_", 0)
+    assert _our_scale(xavier_normal, shape, gain=gain) == pytest.approx(std, rel=1e-15)
+    assert _our_scale(xavier_normal, shape, np.float32, gain=gain) == pytest.approx(std, rel=2**-23)
+    name, (low, high) = _torch_scale(torch, monkeypatch, torch.nn.init.xavier_uniform_, shape, gain=gain)
+    assert name == "uniform_" and low == -high
+    assert _our_scale(xavier_uniform, shape, gain=gain) == pytest.approx(high, rel=1e-15)
+    assert _our_scale(xavier_uniform, shape, np.float32, gain=gain) == pytest.approx(high, rel=2**-22)
+
+
+@pytest.mark.parametrize("mode", ["fan_in", "fan_out"])
+def test_he_fan_out_sample_std_matches_torch(torch, rng, mode):
+    """The same statistical check as above for mode="fan_out" (fan 300 instead of 700)."""
+    torch.manual_seed(0)
+    theirs = torch.nn.init.kaiming_normal_(torch.empty(SHAPE), mode=mode, nonlinearity="relu").numpy()
+    ours = he_normal(SHAPE, rng, mode=mode)
+    assert abs(ours.std() / theirs.std() - 1) < 5 * math.sqrt(2) / math.sqrt(2 * N)
