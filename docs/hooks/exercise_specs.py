@@ -8,7 +8,8 @@ To add an exercise: append an ``Exercise`` here; tests/test_exercises.py then pr
 passes on the snippet and fails on the stub and on every planted mistake.
 
 Calls are Python evaluated with ``m`` (the reader's module), ``np``, and the helpers ``rng(seed)``,
-``x(*shape, seed=, dtype=, low=)`` and ``params(seed=, dtype=)`` of docs/hooks/exercises.py.
+``x(*shape, seed=, dtype=, low=)``, ``params(seed=, dtype=)`` and ``raises(call, kind)`` of
+docs/hooks/exercises.py.
 """
 
 from __future__ import annotations
@@ -315,6 +316,91 @@ EXERCISES = [
                     "weight_decay=0.1, decoupled=True)",
                     ("            p = p * c(1.0 - lr * weight_decay)  # AdamW: shrink the weights directly",
                      "            g = g + c(weight_decay) * p")),
+        ],
+    ),
+    Exercise(
+        module="gradient_check", page="debugging/gradient-checking.md", title="Gradient checking", order=3,
+        concepts="centred differences, the relative error, checking in float64",
+        implement={
+            "numerical_gradient": "for each entry: (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps), "
+                                  "then put it back",
+            "relative_error": "|grad - grad_num| / (|grad| + |grad_num|), 0 when both are 0",
+        },
+        cases=[
+            Case("numerical_gradient", "m.numerical_gradient(lambda p: float(np.sum(np.sin(p['W1'])) + "
+                 "np.sum(p['W2'] ** 3) + np.sum(p['b1'] * p['b2'][0])), params(dtype='float64'))"),
+            Case("relative_error", "m.relative_error(x(3, 4, dtype='float64'), x(3, 4, seed=2, "
+                 "dtype='float64'))"),
+            Case("gradient_check", "m.gradient_check(lambda p: float(np.sum(p['W1'] ** 2)), "
+                 "params(dtype='float64'), {k: 2 * v if k == 'W1' else 0 * v for k, v in "
+                 "params(dtype='float64').items()})[1]"),
+        ],
+        pitfalls=[
+            Pitfall("difference_is_centred_over_two_eps",
+                    "your numerical gradient divides by eps: the centred difference spans 2 eps",
+                    "m.numerical_gradient(lambda p: float(np.sum(np.sin(p['W1'])) + np.sum(p['W2'] ** 3) + "
+                    "np.sum(p['b1'] * p['b2'][0])), params(dtype='float64'))",
+                    ("        grad[i] = (loss_plus - loss_minus) / (2 * eps)",
+                     "        grad[i] = (loss_plus - loss_minus) / eps")),
+            Pitfall("float32_is_refused",
+                    "your numerical gradient accepts float32 parameters: rounding the loss to float32 "
+                    "(about 1e-7) and dividing by 2 eps swamps the true difference; raise a TypeError",
+                    "raises(lambda: m.numerical_gradient(lambda p: float(np.sum(p['W1'])), params()), "
+                    "TypeError)",
+                    ('    _check_one_dtype(params, "params", float64=True)\n    _check_callable',
+                     "    _check_callable")),
+            Pitfall("relative_error_is_normalized",
+                    "your relative error is not divided by |grad| + |grad_num|: an absolute error "
+                    "depends on the gradient's scale",
+                    "m.relative_error(x(3, 4, dtype='float64'), x(3, 4, seed=2, dtype='float64'))",
+                    ("    return float(np.linalg.norm(grad - grad_num) / denominator)",
+                     "    return float(np.linalg.norm(grad - grad_num))")),
+        ],
+    ),
+    Exercise(
+        module="batchnorm", page="normalization/batch-norm.md", title="Batch normalization", order=9,
+        concepts="batch statistics vs running statistics, biased and unbiased variance, the backward "
+                 "pass through the batch mean and variance",
+        implement={
+            "batchnorm_forward": "training: normalize with the batch mean and biased variance, update the "
+                                 "running stats; eval: use them",
+            "batchnorm_backward": "dx = gamma inv_std / N (N dout - sum(dout) - x_hat sum(dout x_hat))",
+        },
+        cases=[
+            Case("forward_training", "m.batchnorm_forward(x(6, 3), *m.init_batchnorm(3, np.float32))"),
+            Case("forward_eval", "m.batchnorm_forward(x(6, 3), x(3, seed=4), x(3, seed=5), "
+                 "{'running_mean': x(3, seed=6), 'running_var': x(3, seed=7, low=0.5)}, training=False)"),
+            Case("backward", "m.batchnorm_backward(x(6, 3, seed=8), m.batchnorm_forward(x(6, 3), x(3, "
+                 "seed=4), x(3, seed=5), m.init_batchnorm(3, np.float32)[2])[1])"),
+        ],
+        gradients=[Gradient(
+            "backward_matches_finite_differences",
+            "batchnorm_backward is not the gradient of batchnorm_forward in training mode",
+            "w = x(5, 3, seed=9, dtype='float64')\n"
+            "gamma, beta, state = m.init_batchnorm(3)\n"
+            "gamma = gamma + 0.5\n"
+            "f = lambda a: float(np.sum(w * m.batchnorm_forward(a, gamma, beta, state)[0]))\n"
+            "grad = lambda a: m.batchnorm_backward(w, m.batchnorm_forward(a, gamma, beta, state)[1])[0]\n"
+            "x0 = x(5, 3, dtype='float64')")],
+        pitfalls=[
+            Pitfall("normalizes_with_the_biased_variance",
+                    "your batch norm normalizes with the unbiased variance: divide by N, as the paper "
+                    "and PyTorch do (N - 1 is for the running average only)",
+                    "m.batchnorm_forward(x(6, 3), *m.init_batchnorm(3, np.float32))[0]",
+                    ("        var = x.var(axis=0)  # biased",
+                     "        var = x.var(axis=0, ddof=1)  # biased")),
+            Pitfall("running_variance_is_unbiased",
+                    "your running variance averages the biased batch variance: PyTorch keeps the "
+                    "unbiased one, var * N / (N - 1)",
+                    "m.batchnorm_forward(x(6, 3), *m.init_batchnorm(3, np.float32))[2]",
+                    ("        unbiased_var = var * dt(n / (n - 1))", "        unbiased_var = var")),
+            Pitfall("backward_goes_through_the_batch_statistics",
+                    "your backward pass treats the batch mean and variance as constants: in training "
+                    "they depend on x, and dx must subtract their share",
+                    "m.batchnorm_backward(x(6, 3, seed=8), m.batchnorm_forward(x(6, 3), x(3, seed=4), "
+                    "x(3, seed=5), m.init_batchnorm(3, np.float32)[2])[1])[0]",
+                    ("(gamma * inv_std / n) * (n * dout - dbeta - x_hat * dgamma)",
+                     "dout * (gamma * inv_std)")),
         ],
     ),
 ]

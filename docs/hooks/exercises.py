@@ -50,6 +50,15 @@ def params(seed=2, dtype="float32"):
     """A two-layer network's parameters: W1 (3, 4), b1 (3,), W2 (2, 3), b2 (2,)."""
     return {"W1": x(3, 4, seed=seed, dtype=dtype), "b1": x(3, seed=seed + 1, dtype=dtype),
             "W2": x(2, 3, seed=seed + 2, dtype=dtype), "b2": x(2, seed=seed + 3, dtype=dtype)}
+
+
+def raises(call, kind):
+    """Whether ``call()`` raises ``kind`` (any other exception propagates)."""
+    try:
+        call()
+    except kind:
+        return True
+    return False
 '''
 
 
