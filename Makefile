@@ -4,10 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve test build lint bench mutate check-links chromium lighthouse clean help
+.PHONY: serve lab test build lint bench mutate check-links chromium lighthouse clean help
 
 help:
 	@echo "make serve        build the site and serve it on http://127.0.0.1:8000 with live reload"
+	@echo "make lab          open the worked examples (docs/examples) in JupyterLab with the project's venv"
 	@echo "make test         run every offline check (lint, tests, PyTorch oracle, strict build, link check)"
 	@echo "make build        build the site into site/ with --strict"
 	@echo "make bench        time the snippets against textbook NumPy and PyTorch (reports/bench.json)"
@@ -30,6 +31,14 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 
 serve: $(VENV)/.site
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+
+# The notebooks stay jupytext .py files; jupytext.toml pairs each with lab/<name>.ipynb (not in git).
+$(VENV)/.lab: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[site,lab]"
+	@touch $@ $(VENV)/.site
+
+lab: $(VENV)/.lab
+	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.default_url=/lab/tree/docs/examples
 
 build: $(VENV)/.site
 	$(BIN)/mkdocs build --strict
