@@ -57,9 +57,12 @@ EXERCISES = [
         concepts="log-sum-exp stability, softmax vs sigmoid losses, their gradients",
         implement={
             "_log_softmax": "subtract each row's max, then z - log(sum(exp(z))) per row",
-            "softmax_cross_entropy": "mean over rows of -sum(p * log_softmax(z)); p = one-hot labels",
-            "softmax_cross_entropy_grad": "(softmax(z) - one_hot(labels)) / N for the mean",
-            "bce_with_logits": "max(z, 0) - z*y + log1p(exp(-|z|)), averaged",
+            "softmax_cross_entropy": "_check_cross_entropy gives z, targets q, weights w and the divisor; "
+                                 "the loss of a row is -sum(w * q * log_softmax(z))",
+            "softmax_cross_entropy_grad": "(softmax(z) * sum(w * q) - w * q) / divisor; "
+                                      "(softmax(z) - one_hot) / N without options",
+            "bce_with_logits": "-log sigmoid(z) = max(-z, 0) + log1p(exp(-|z|)); "
+                           "the loss is w * ((1 - y) z + (p y + 1 - y) (-log sigmoid(z)))",
         },
         cases=[
             Case("softmax_cross_entropy", "m.softmax_cross_entropy(x(5, 4), np.array([0, 3, 1, 1, 2]))"),
@@ -84,15 +87,14 @@ EXERCISES = [
             Pitfall("cross_entropy_has_the_minus_sign",
                     "your cross-entropy is negative: the loss is MINUS the log-probability of the label",
                     "m.softmax_cross_entropy(x(5, 4), np.array([0, 3, 1, 1, 2]))",
-                    ("    return _reduce(-np.sum(p * log_probs, axis=1), reduction)",
-                     "    return _reduce(np.sum(p * log_probs, axis=1), reduction)")),
+                    ("    per_example = -np.sum(w * q * _log_softmax(z), axis=1)",
+                     "    per_example = np.sum(w * q * _log_softmax(z), axis=1)")),
             Pitfall("bce_is_stable_for_very_negative_logits",
                     "your BCE computes log(sigmoid(z)), which underflows to log(0) for z << 0: use "
-                    "max(z, 0) - z*y + log1p(exp(-|z|))",
+                    "max(-z, 0) + log1p(exp(-|z|)) for -log sigmoid(z)",
                     "m.bce_with_logits(np.array([-800.0, 3.0]), np.array([1.0, 0.0]))",
-                    ("    per_element = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))",
-                     "    s = 1 / (1 + np.exp(-z))\n"
-                     "    per_element = -(y * np.log(s) + (1 - y) * np.log(1 - s))")),
+                    ("    softplus_neg = np.maximum(-z, 0) + np.log1p(np.exp(-np.abs(z)))",
+                     "    softplus_neg = -np.log(1 / (1 + np.exp(-z)))")),
         ],
     ),
     Exercise(
@@ -250,8 +252,9 @@ EXERCISES = [
         module="initialization", page="initialization/weight-init.md", title="Weight initialization",
         order=2, concepts="fan-in and fan-out, Xavier vs He scaling, the (n_out, n_in) layout",
         implement={
-            "xavier_normal": "rng.standard_normal((fan_out, fan_in)) * sqrt(2 / (fan_in + fan_out))",
-            "he_normal": "rng.standard_normal((fan_out, fan_in)) * sqrt(2 / fan_in)",
+            "xavier_normal": "rng.standard_normal((fan_out, fan_in)) * gain * sqrt(2 / (fan_in + fan_out))",
+            "he_normal": "rng.standard_normal((fan_out, fan_in)) * gain / sqrt(fan); "
+                         "fan = _he_fan(shape, mode), gain = sqrt(2) for ReLU",
         },
         cases=[
             Case("xavier_normal", "m.xavier_normal((5, 3), rng(), dtype=np.float32)"),
@@ -263,14 +266,14 @@ EXERCISES = [
                     "your He initialization scales by the fan-out: He et al. use sqrt(2 / fan_in), the "
                     "inputs each unit sums over",
                     "m.he_normal((5, 3), rng(), dtype=np.float32)",
-                    ("    std = math.sqrt(2.0) / math.sqrt(fan_in)",
-                     "    std = math.sqrt(2.0) / math.sqrt(fan_out)")),
+                    ("    std = gain / math.sqrt(fan)\n",
+                     "    std = gain / math.sqrt(fan_in_and_fan_out(shape)[1])\n")),
             Pitfall("xavier_averages_fan_in_and_fan_out",
                     "your Xavier initialization is not sqrt(2 / (fan_in + fan_out)): Glorot and Bengio "
                     "average the two fans",
                     "m.xavier_normal((5, 3), rng(), dtype=np.float32)",
-                    ("    std = math.sqrt(2.0 / (fan_in + fan_out))",
-                     "    std = math.sqrt(1.0 / fan_in)")),
+                    ("    std = gain * math.sqrt(2.0 / (fan_in + fan_out))\n    return rng.standard_normal",
+                     "    std = gain * math.sqrt(1.0 / fan_in)\n    return rng.standard_normal")),
             Pitfall("weights_are_n_out_by_n_in",
                     "your weight matrix is (n_in, n_out): here W is (n_out, n_in), as in torch.nn.Linear",
                     "m.xavier_normal((5, 3), rng(), dtype=np.float32)",
