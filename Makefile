@@ -37,8 +37,11 @@ $(VENV)/.lab: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[site,lab]"
 	@touch $@ $(VENV)/.site
 
+# Jupyter refuses to start as root (containers, CI images) unless told to.
+JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(VENV)/.lab
-	$(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" --ServerApp.default_url=/lab/tree/docs/examples
+	$(BIN)/jupyter lab $(JUPYTER_ROOT) --ServerApp.root_dir="$(CURDIR)" --ServerApp.default_url=/lab/tree/docs/examples
 
 build: $(VENV)/.site
 	$(BIN)/mkdocs build --strict

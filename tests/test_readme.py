@@ -23,3 +23,20 @@ def test_readme_points_to_the_details_that_exist():
         assert path in README and (ROOT / path).is_file(), path
     for heading in ("## Quick start", "## What is here", "## How to add a technique", "## How to publish"):
         assert heading in README
+
+
+def test_make_lab_starts_jupyter_as_root_too():
+    """`make lab` in a container runs as root, where Jupyter refuses to start without --allow-root."""
+    import os
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    dry_run = subprocess.run(["make", "-n", "-W", "pyproject.toml", "lab"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout
+    (command,) = [line for line in dry_run.splitlines() if "jupyter lab" in line]
+    assert ("--allow-root" in command) == (os.getuid() == 0), command
+    assert "--ServerApp.default_url=/lab/tree/docs/examples" in command
