@@ -406,4 +406,75 @@ EXERCISES = [
                      "dout * (gamma * inv_std)")),
         ],
     ),
+    Exercise(
+        module="clipping", page="optimization/gradient-clipping.md", title="Gradient clipping", order=12,
+        concepts="the global norm over all arrays, one factor for every gradient, norms as the step's "
+                 "length, refusing NaN and inf",
+        implement={
+            "_vector_norm": "p = inf: the largest |x|; p = 2: sqrt(sum(x * x)); else (sum |x|^p)^(1/p)",
+            "global_grad_norm": "the norm_type-norm of each array flattened, then the same norm of "
+                                "those norms",
+            "clip_grad_norm": "check the arguments (_check_grad_arrays, _check_number, _check_bool); "
+                              "total = global_grad_norm; raise on a non-finite total unless told not to; "
+                              "factor = min(max_norm / (total + 1e-6), 1) times every array",
+            "clip_grad_value": "check the arguments as clip_grad_norm does; raise on NaN; np.clip every "
+                               "array to [-clip_value, clip_value]",
+        },
+        cases=[
+            Case("global_norm", "m.global_grad_norm(params())"),
+            Case("global_norm_float64_p1", "m.global_grad_norm(params(dtype='float64'), norm_type=1.0)"),
+            Case("global_norm_inf", "m.global_grad_norm(params(), norm_type=np.inf)"),
+            Case("clip_norm", "m.clip_grad_norm(params(), 1.5)"),
+            Case("clip_norm_below_the_threshold_keeps_the_gradients", "m.clip_grad_norm(params(), 100.0)"),
+            Case("clip_norm_p3_float64", "m.clip_grad_norm(params(dtype='float64'), 0.5, norm_type=3.0)"),
+            Case("without_the_error_a_nan_norm_makes_every_gradient_nan",
+                 "{k: np.isnan(g) for k, g in m.clip_grad_norm({'W': np.float32([np.nan, 1.0]), "
+                 "'b': np.float32([2.0])}, 1.0, error_if_nonfinite=False)[0].items()}"),
+            Case("without_the_error_an_inf_norm_zeroes_the_finite_gradients",
+                 "m.clip_grad_norm({'W': np.float32([np.inf, 1.0]), 'b': np.float32([2.0])}, 1.0, "
+                 "error_if_nonfinite=False)[0]['b']"),
+            Case("clip_value", "m.clip_grad_value(params(), 0.5)"),
+            Case("clip_value_clamps_inf",
+                 "m.clip_grad_value({'W': np.float32([np.inf, -np.inf, 0.25])}, 0.5)"),
+            Case("clip_value_refuses_nan",
+                 "raises(lambda: m.clip_grad_value({'W': np.float32([np.nan, 1.0])}, 0.5), ValueError)"),
+        ],
+        pitfalls=[
+            Pitfall("clipping_is_by_the_global_norm_not_per_array",
+                    "your clip_grad_norm clips each array by its own norm: the arrays then get different "
+                    "factors, the step turns, and the total norm can still exceed max_norm; compute ONE "
+                    "factor from the global norm of all the gradients",
+                    "m.clip_grad_norm(params(), 1.5)",
+                    ("        return {k: g * factor for k, g in grads.items()}, total",
+                     "        return {k: g * np.minimum(c(max_norm) / (global_grad_norm({k: g}, "
+                     "norm_type=norm_type) + c(1e-6)), c(1.0)) for k, g in grads.items()}, total")),
+            Pitfall("a_nan_or_inf_total_norm_is_refused",
+                    "your clip_grad_norm scales the gradients by a NaN (or zero) factor when the total "
+                    "norm is NaN or inf, which writes NaN into every weight at the next step: raise a "
+                    "ValueError unless error_if_nonfinite=False",
+                    "[raises(lambda: m.clip_grad_norm({'W': np.float32([np.nan, 1.0]), 'b': np.float32([2.0])"
+                    "}, 1.0), ValueError), raises(lambda: m.clip_grad_norm({'W': np.float32([np.inf, 1.0])}, "
+                    "1.0), ValueError)]",
+                    ("    if error_if_nonfinite and not np.isfinite(total):",
+                     "    if False:")),
+            Pitfall("a_negative_max_norm_is_refused",
+                    "your clip_grad_norm accepts max_norm <= 0: a negative factor reverses every gradient "
+                    "(descent becomes ascent) and zero erases them; raise a ValueError",
+                    "[raises(lambda: m.clip_grad_norm(params(), -1.0), ValueError), "
+                    "raises(lambda: m.clip_grad_norm(params(), 0.0), ValueError)]",
+                    ('    _check_number(max_norm, "max_norm", 0, low_open=True)\n',
+                     "")),
+            Pitfall("the_inf_norm_is_the_largest_entry",
+                    "your inf-norm sums the absolute values (that is the 1-norm): the inf-norm is the "
+                    "largest absolute entry, of each array and then of the arrays' norms",
+                    "m.global_grad_norm(params(), norm_type=np.inf)",
+                    ("        return np.max(np.abs(x))", "        return np.sum(np.abs(x))")),
+            Pitfall("the_factor_adds_1e_6_to_the_norm",
+                    "your factor is max_norm / total: PyTorch adds 1e-6 to the norm in every case, "
+                    "min(max_norm / (total + 1e-6), 1), which matters for tiny norms",
+                    "m.clip_grad_norm({'W': np.float64([3e-6, -4e-6])}, 1e-6)[0]['W'] * 1e6",
+                    ("    factor = np.minimum(c(max_norm) / (total + c(1e-6)), c(1.0))",
+                     "    factor = np.minimum(c(max_norm) / total, c(1.0))")),
+        ],
+    ),
 ]

@@ -22,7 +22,7 @@ WITHOUT_EXERCISE_YET = {
     # the syllabus pages of this round; warm-up and label smoothing share a module with an exercise
     "convnets/convolution.md", "convnets/pooling.md", "convnets/residual.md",
     "learning-rate/warm-up.md", "normalization/layer-norm.md", "optimization/adaptive.md",
-    "optimization/gradient-clipping.md", "practice/tuning.md", "regularization/early-stopping.md",
+    "practice/tuning.md", "regularization/early-stopping.md",
     "regularization/label-smoothing.md",
 }
 
