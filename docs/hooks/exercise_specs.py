@@ -477,4 +477,91 @@ EXERCISES = [
                      "    factor = np.minimum(c(max_norm) / total, c(1.0))")),
         ],
     ),
+    Exercise(
+        module="adaptive", page="optimization/adaptive.md", title="AdaGrad and RMSprop", order=11,
+        concepts="per-coordinate rates, a sum that never forgets vs a moving average, eps outside the "
+                 "square root, RMSprop's momentum on the normalized step",
+        implement={
+            "init_adagrad_state": "t = 0 and s filled with initial_accumulator_value like each parameter",
+            "adagrad_step": "g += weight_decay p; s += g * g; w -= lr / (1 + (t - 1) lr_decay) * g / "
+                            "(sqrt(s) + eps), t counted from 1",
+            "init_rmsprop_state": "t = 0 and zero s, m and v like each parameter",
+            "rmsprop_step": "s = alpha s + (1 - alpha) g^2; denom = sqrt(s) + eps (sqrt(s - m^2) + eps "
+                            "centered, m the average of g); v = momentum v + g / denom; w -= lr v",
+        },
+        cases=[
+            Case("adagrad_init", "m.init_adagrad_state(params())"),
+            Case("adagrad_init_with_an_initial_accumulator",
+                 "m.init_adagrad_state(params(), initial_accumulator_value=0.1)"),
+            Case("adagrad_first_step",
+                 "m.adagrad_step(params(), params(seed=9), m.init_adagrad_state(params()), lr=0.1)"),
+            Case("adagrad_fourth_step_with_decays",
+                 "m.adagrad_step(params(), params(seed=9), {'t': 3, 's': {k: v * v for k, v in "
+                 "params(seed=17).items()}}, lr=0.1, lr_decay=0.05, weight_decay=0.01)"),
+            Case("adagrad_float64",
+                 "m.adagrad_step(params(dtype='float64'), params(seed=9, dtype='float64'), "
+                 "m.init_adagrad_state(params(dtype='float64'), initial_accumulator_value=0.1), lr=0.5)"),
+            Case("rmsprop_init", "m.init_rmsprop_state(params())"),
+            Case("rmsprop_first_step",
+                 "m.rmsprop_step(params(), params(seed=9), m.init_rmsprop_state(params()), lr=0.01)"),
+            Case("rmsprop_third_step",
+                 "m.rmsprop_step(params(), params(seed=9), {'t': 2, 's': {k: v * v + 1 for k, v in "
+                 "params(seed=17).items()}, 'm': {k: 0.1 * v for k, v in params(seed=13).items()}, "
+                 "'v': params(seed=19)}, lr=0.01, alpha=0.9, weight_decay=0.01)"),
+            Case("rmsprop_momentum",
+                 "m.rmsprop_step(params(), params(seed=9), {'t': 2, 's': {k: v * v + 1 for k, v in "
+                 "params(seed=17).items()}, 'm': {k: 0.1 * v for k, v in params(seed=13).items()}, "
+                 "'v': params(seed=19)}, lr=0.01, momentum=0.9)"),
+            Case("rmsprop_centered_momentum_float64",
+                 "m.rmsprop_step(params(dtype='float64'), params(seed=9, dtype='float64'), {'t': 2, "
+                 "'s': {k: v * v + 1 for k, v in params(seed=17, dtype='float64').items()}, 'm': {k: 0.1 * v "
+                 "for k, v in params(seed=13, dtype='float64').items()}, 'v': params(seed=19, "
+                 "dtype='float64')}, lr=0.01, alpha=0.9, momentum=0.5, centered=True)"),
+        ],
+        pitfalls=[
+            Pitfall("adagrad_forgets_nothing",
+                    "your AdaGrad decays its accumulator (that is RMSprop): AdaGrad's s is the plain SUM "
+                    "of all squared gradients so far, s = s + g * g, and only grows",
+                    "m.adagrad_step(params(), params(seed=9), {'t': 3, 's': {k: v * v for k, v in "
+                    "params(seed=17).items()}}, lr=0.1)",
+                    ("        s = state[\"s\"][k] + g * g ",
+                     "        s = c(0.9) * state[\"s\"][k] + c(0.1) * g * g ")),
+            Pitfall("rmsprop_eps_is_outside_the_square_root",
+                    "your RMSprop puts eps inside the square root: PyTorch divides by sqrt(s) + eps; "
+                    "with tiny gradients sqrt(s + eps) shrinks the step by orders of magnitude",
+                    "m.rmsprop_step({'W': np.float64([1.0, 2.0])}, {'W': np.float64([1e-6, -1e-6])}, "
+                    "m.init_rmsprop_state({'W': np.float64([1.0, 2.0])}), lr=0.1, eps=1e-6)[0]",
+                    ("            denom = np.sqrt(s) + c(eps)            # the root mean square of g",
+                     "            denom = np.sqrt(s + c(eps))            # the root mean square of g")),
+            Pitfall("adagrad_eps_is_outside_the_square_root",
+                    "your AdaGrad puts eps inside the square root: PyTorch divides by sqrt(s) + eps, so a "
+                    "gradient of 1e-6 with eps = 1e-6 steps lr / 2, not about 1e-3 lr",
+                    "m.adagrad_step({'W': np.float64([1.0, 2.0])}, {'W': np.float64([1e-6, -1e-6])}, "
+                    "m.init_adagrad_state({'W': np.float64([1.0, 2.0])}), lr=0.1, eps=1e-6)[0]",
+                    ("        new_params[k] = p - c(clr) * g / (np.sqrt(s) + c(eps))",
+                     "        new_params[k] = p - c(clr) * g / np.sqrt(s + c(eps))")),
+            Pitfall("rmsprop_momentum_accumulates_the_normalized_gradient",
+                    "your RMSprop's momentum accumulates raw gradients and divides the velocity by "
+                    "today's sqrt(s): PyTorch accumulates g / (sqrt(s) + eps), each gradient normalized "
+                    "at its own step",
+                    "m.rmsprop_step(params(), params(seed=9), {'t': 2, 's': {k: v * v + 1 for k, v in "
+                    "params(seed=17).items()}, 'm': {k: 0.1 * v for k, v in params(seed=13).items()}, "
+                    "'v': params(seed=19)}, lr=0.01, momentum=0.9)",
+                    ("            v = c(momentum) * v + g / denom        # momentum on the normalized step\n"
+                     "            new_params[k] = p - c(lr) * v\n",
+                     "            v = c(momentum) * v + g\n"
+                     "            new_params[k] = p - c(lr) * v / denom\n")),
+            Pitfall("rmsprop_has_no_bias_correction",
+                    "your RMSprop bias-corrects s as Adam does: RMSprop (PyTorch, Hinton) has none, so "
+                    "its first step is lr / sqrt(1 - alpha), ten times lr at alpha = 0.99",
+                    "m.rmsprop_step(params(), params(seed=9), m.init_rmsprop_state(params()), lr=0.01)[0]",
+                    ("            denom = np.sqrt(s) + c(eps)            # the root mean square of g",
+                     "            denom = np.sqrt(s / c(1 - alpha ** (state['t'] + 1))) + c(eps)")),
+            Pitfall("adagrad_accumulator_starts_at_initial_accumulator_value",
+                    "your AdaGrad ignores initial_accumulator_value: Keras starts s at 0.1, PyTorch at 0, "
+                    "so for a gradient of 0.01 the first step is about 0.03 lr instead of lr",
+                    "m.init_adagrad_state(params(), initial_accumulator_value=0.1)",
+                    ("np.full_like(p, s0)", "np.zeros_like(p)")),
+        ],
+    ),
 ]
