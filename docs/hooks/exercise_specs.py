@@ -564,4 +564,103 @@ EXERCISES = [
                     ("np.full_like(p, s0)", "np.zeros_like(p)")),
         ],
     ),
+    Exercise(
+        module="layer_norm", page="normalization/layer-norm.md", title="Layer and group normalization",
+        order=10,
+        concepts="per-example statistics over the trailing shape, eps inside the square root, consecutive "
+                 "channel groups, the backward pass through the mean and variance",
+        implement={
+            "_normalize_rows": "mean and biased variance of each row (axis 1); return (x2 - mean) * inv_std "
+                               "and inv_std = 1 / sqrt(var + eps)",
+            "_normalize_rows_backward": "inv_std * (dx_hat - mean(dx_hat) - x_hat * mean(dx_hat * x_hat)), "
+                                        "means over each row",
+            "layer_norm_forward": "check the arguments; reshape x to rows of prod(normalized_shape), "
+                                  "normalize them in float64, then x_hat * gamma + beta; cache x_hat, "
+                                  "inv_std, gamma and ndim",
+            "layer_norm_backward": "dx through _normalize_rows_backward of dout * gamma; dgamma = "
+                                   "sum(dout * x_hat) and dbeta = sum(dout) over the leading axes",
+            "group_norm_forward": "rows = x.reshape(N * G, -1) (a group is consecutive channels), "
+                                  "normalize, then gamma and beta per channel; cache as group_norm_backward "
+                                  "reads it",
+        },
+        cases=[
+            Case("layer_norm", "m.layer_norm_forward(x(4, 5), 5, x(5, seed=4), x(5, seed=5))[0]"),
+            Case("layer_norm_without_affine", "m.layer_norm_forward(x(4, 5), 5)[0]"),
+            Case("layer_norm_over_two_trailing_axes_float64",
+                 "m.layer_norm_forward(x(2, 3, 4, dtype='float64'), (3, 4), x(3, 4, seed=4, "
+                 "dtype='float64'), x(3, 4, seed=5, dtype='float64'), eps=1e-3)[0]"),
+            Case("layer_norm_backward",
+                 "m.layer_norm_backward(x(4, 5, seed=8), m.layer_norm_forward(x(4, 5), 5, x(5, seed=4), "
+                 "x(5, seed=5))[1])"),
+            Case("layer_norm_backward_without_affine",
+                 "m.layer_norm_backward(x(4, 5, seed=8), m.layer_norm_forward(x(4, 5), 5)[1])"),
+            Case("group_norm", "m.group_norm_forward(x(2, 6, 3, 2), 3, x(6, seed=4), x(6, seed=5))[0]"),
+            Case("group_norm_backward",
+                 "m.group_norm_backward(x(2, 6, 3, 2, seed=8), m.group_norm_forward(x(2, 6, 3, 2), 3, "
+                 "x(6, seed=4), x(6, seed=5))[1])"),
+        ],
+        gradients=[
+            Gradient("layer_norm_backward_matches_finite_differences",
+                     "layer_norm_backward's dx is not the gradient of layer_norm_forward",
+                     "w = x(3, 4, seed=9, dtype='float64')\n"
+                     "g, b = x(4, seed=4, dtype='float64'), x(4, seed=5, dtype='float64')\n"
+                     "f = lambda a: float(np.sum(w * m.layer_norm_forward(a, 4, g, b)[0]))\n"
+                     "grad = lambda a: m.layer_norm_backward(w, m.layer_norm_forward(a, 4, g, b)[1])[0]\n"
+                     "x0 = x(3, 4, dtype='float64')"),
+            Gradient("layer_norm_dgamma_matches_finite_differences",
+                     "layer_norm_backward's dgamma is not the gradient of layer_norm_forward in gamma",
+                     "w, a = x(3, 4, seed=9, dtype='float64'), x(3, 4, dtype='float64')\n"
+                     "b = x(4, seed=5, dtype='float64')\n"
+                     "f = lambda g: float(np.sum(w * m.layer_norm_forward(a, 4, g, b)[0]))\n"
+                     "grad = lambda g: m.layer_norm_backward(w, m.layer_norm_forward(a, 4, g, b)[1])[1]\n"
+                     "x0 = x(4, seed=4, dtype='float64')"),
+            Gradient("group_norm_backward_matches_finite_differences",
+                     "group_norm_backward's dx is not the gradient of your group_norm_forward",
+                     "w = x(2, 4, 3, seed=9, dtype='float64')\n"
+                     "g, b = x(4, seed=4, dtype='float64'), x(4, seed=5, dtype='float64')\n"
+                     "f = lambda a: float(np.sum(w * m.group_norm_forward(a, 2, g, b)[0]))\n"
+                     "grad = lambda a: m.group_norm_backward(w, m.group_norm_forward(a, 2, g, b)[1])[0]\n"
+                     "x0 = x(2, 4, 3, dtype='float64')"),
+        ],
+        pitfalls=[
+            Pitfall("each_example_is_normalized_over_its_own_features",
+                    "your layer norm normalizes each feature over the batch (that is batch norm): layer norm "
+                    "normalizes each EXAMPLE over its features, so an example's output does not depend on "
+                    "the rest of the batch",
+                    "m.layer_norm_forward(x(4, 5), 5)[0]",
+                    ("    mean = x2.mean(axis=1, keepdims=True)\n"
+                     "    var = ((x2 - mean) ** 2).mean(axis=1, keepdims=True)",
+                     "    mean = x2.mean(axis=0, keepdims=True)\n"
+                     "    var = ((x2 - mean) ** 2).mean(axis=0, keepdims=True)")),
+            Pitfall("eps_is_inside_the_square_root",
+                    "your layer norm divides by sqrt(var) + eps: PyTorch and the papers divide by "
+                    "sqrt(var + eps), which differs by a factor of about 6 for x = (0, 1e-3), eps = 1e-5",
+                    "m.layer_norm_forward(np.array([[0.0, 1e-3], [1.0, -2.0]]), 2)[0]",
+                    ("    inv_std = 1.0 / np.sqrt(var + eps) ", "    inv_std = 1.0 / (np.sqrt(var) + eps) ")),
+            Pitfall("variance_is_the_biased_one",
+                    "your layer norm divides the variance by M - 1 (torch.var's default): layer and group "
+                    "norm divide by M, the number of normalized elements",
+                    "m.layer_norm_forward(x(4, 3), 3)[0]",
+                    ("    var = ((x2 - mean) ** 2).mean(axis=1, keepdims=True)",
+                     "    var = x2.var(axis=1, ddof=1, keepdims=True)")),
+            Pitfall("normalized_shape_is_the_trailing_shape",
+                    "your layer norm normalizes over every axis but the first: it normalizes over the "
+                    "trailing normalized_shape only, so (N, T, d) with normalized_shape d gives each of the "
+                    "N * T rows mean 0 and variance 1",
+                    "m.layer_norm_forward(x(2, 3, 4), 4)[0]",
+                    ("    rows = x.reshape(-1, int(np.prod(shape)))",
+                     "    rows = x.reshape(x.shape[0], -1)")),
+            Pitfall("groups_are_consecutive_channels",
+                    "your group norm puts every G-th channel in one group: group g holds channels g C/G to "
+                    "(g + 1) C/G - 1, a reshape to (N, G, C/G, ...), not (N, C/G, G, ...)",
+                    "m.group_norm_forward(x(2, 6, 3, 2), 3)[0]",
+                    ("    rows = x.reshape(n * num_groups, -1)  # channels of a group are consecutive\n"
+                     "    x_hat, inv_std = _normalize_rows(rows.astype(np.float64), eps)\n"
+                     "    x_hat = x_hat.reshape(x.shape)\n",
+                     "    rows = x.reshape(n, c // num_groups, num_groups, -1).transpose(0, 2, 1, 3)\n"
+                     "    x_hat, inv_std = _normalize_rows(rows.reshape(n * num_groups, -1), eps)\n"
+                     "    x_hat = x_hat.reshape(n, num_groups, c // num_groups, -1).transpose(0, 2, 1, 3)\n"
+                     "    x_hat = x_hat.reshape(x.shape)\n")),
+        ],
+    ),
 ]

@@ -21,7 +21,7 @@ WITHOUT_EXERCISE_YET = {
     "regularization/data-augmentation.md",
     # the syllabus pages of this round; warm-up and label smoothing share a module with an exercise
     "convnets/convolution.md", "convnets/pooling.md", "convnets/residual.md",
-    "learning-rate/warm-up.md", "normalization/layer-norm.md",
+    "learning-rate/warm-up.md",
     "practice/tuning.md", "regularization/early-stopping.md",
     "regularization/label-smoothing.md",
 }
