@@ -663,4 +663,108 @@ EXERCISES = [
                      "    x_hat = x_hat.reshape(x.shape)\n")),
         ],
     ),
+    Exercise(
+        module="convolution", page="convnets/convolution.md", title="The convolutional layer", order=14,
+        concepts="output-size arithmetic with stride, padding and dilation, receptive fields, parameter "
+                 "counts with groups, cross-correlation by im2col and its backward pass",
+        implement={
+            "conv_output_size": "span = dilation (kernel_size - 1) + 1; floor((size + 2 padding - span) / "
+                                "stride) + 1, refusing a span that does not fit",
+            "receptive_field": "r = 1, jump = 1; per layer r += dilation (k - 1) jump, then jump *= stride",
+            "conv2d_param_count": "C_out (C_in / groups) kH kW weights, plus C_out biases",
+            "conv2d_forward": "check the arguments; patches of the padded x (_windows) unrolled into "
+                              "columns per group, out = w_mat @ cols (the kernel NOT flipped), plus b",
+            "conv2d_backward": "db = sum of dout; dw = sum over images of dout @ cols.T; dcols = w.T @ dout, "
+                               "each kernel tap added back onto the pixels it read; cut the padding",
+            "conv2d_forward_loops": "out[n, o, i, j] = b[o] + sum(w[o] * the patch of group g(o) that "
+                                    "position (i, j) reads); _loop_setup gives out, the padded x, the taps",
+            "conv2d_backward_loops": "per output value: dx_patch += dout * w[o], dw[o] += dout * patch; "
+                                     "cut the padding off dx",
+        },
+        cases=[
+            Case("output_size", "[m.conv_output_size(*a) for a in [(32, 3, 1, 1, 1), (8, 3, 2, 0, 1), "
+                 "(7, 3, 2, 1, 2), (10, 2, 3, 0, 1), (5, 5, 1, 0, 1), (9, 3, 1, 2, 3), (224, 7, 2, 3, 1)]]"),
+            Case("output_size_refuses_a_kernel_that_does_not_fit",
+                 "[raises(lambda: m.conv_output_size(5, 3, dilation=3), ValueError), "
+                 "raises(lambda: m.conv_output_size(4, 5), ValueError)]"),
+            Case("receptive_field", "[m.receptive_field([(3, 1, 1)] * 3), m.receptive_field([(7, 2, 1), "
+                 "(3, 2, 1), (3, 1, 1), (3, 1, 2)]), m.receptive_field([(2, 2, 1)] * 4), "
+                 "m.receptive_field([])]"),
+            Case("param_count", "[m.conv2d_param_count(3, 64, 7), m.conv2d_param_count(32, 32, 3, "
+                 "groups=32), m.conv2d_param_count(16, 8, (1, 3), bias=False), m.conv2d_param_count(8, 4, 3, "
+                 "groups=2)]"),
+            Case("forward_float32", "m.conv2d_forward(np.round(x(2, 3, 5, 5) * 4) / 4, "
+                 "np.round(x(4, 3, 3, 3, seed=3) * 4) / 4, np.round(x(4, seed=4) * 4) / 4)[0]"),
+            Case("forward_strided_padded_dilated",
+                 "m.conv2d_forward(x(2, 2, 7, 6, dtype='float64'), x(3, 2, 2, 3, seed=3, dtype='float64'), "
+                 "stride=(2, 1), padding=1, dilation=(1, 2))[0]"),
+            Case("forward_groups", "m.conv2d_forward(x(2, 4, 5, 4, dtype='float64'), x(6, 2, 3, 2, seed=3, "
+                 "dtype='float64'), x(6, seed=4, dtype='float64'), padding=(1, 0), groups=2)[0]"),
+            Case("backward_float32",
+                 "m.conv2d_backward(np.round(x(2, 4, 3, 3, seed=8) * 4) / 4, m.conv2d_forward(np.round("
+                 "x(2, 3, 5, 5) * 4) / 4, np.round(x(4, 3, 3, 3, seed=3) * 4) / 4, np.round(x(4, seed=4) "
+                 "* 4) / 4)[1])"),
+            Case("backward_strided_padded_dilated_groups",
+                 "m.conv2d_backward(x(2, 4, 4, 4, seed=8, dtype='float64'), m.conv2d_forward(x(2, 2, 7, 6, "
+                 "dtype='float64'), x(4, 1, 2, 3, seed=3, dtype='float64'), stride=(2, 1), padding=1, "
+                 "dilation=(1, 2), groups=2)[1])"),
+            Case("forward_loops", "m.conv2d_forward_loops(x(2, 4, 5, 4, dtype='float64'), x(6, 2, 3, 2, "
+                 "seed=3, dtype='float64'), x(6, seed=4, dtype='float64'), stride=2, padding=(1, 0), "
+                 "groups=2)"),
+            Case("backward_loops", "m.conv2d_backward_loops(x(2, 4, 4, 4, seed=8, dtype='float64'), x(2, 2, "
+                 "7, 6, dtype='float64'), x(4, 1, 2, 3, seed=3, dtype='float64'), x(4, seed=4, "
+                 "dtype='float64'), stride=(2, 1), padding=1, dilation=(1, 2), groups=2)"),
+        ],
+        gradients=[
+            Gradient("backward_dx_matches_finite_differences",
+                     "conv2d_backward's dx is not the gradient of conv2d_forward in x",
+                     "wt = x(2, 4, 3, 4, seed=9, dtype='float64')\n"
+                     "k = x(4, 1, 2, 3, seed=3, dtype='float64')\n"
+                     "args = dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2)\n"
+                     "f = lambda a: float(np.sum(wt * m.conv2d_forward(a, k, **args)[0]))\n"
+                     "grad = lambda a: m.conv2d_backward(wt, m.conv2d_forward(a, k, **args)[1])[0]\n"
+                     "x0 = x(2, 2, 5, 6, dtype='float64')"),
+            Gradient("backward_dw_matches_finite_differences",
+                     "conv2d_backward's dw is not the gradient of conv2d_forward in w",
+                     "wt, a = x(2, 4, 3, 4, seed=9, dtype='float64'), x(2, 2, 5, 6, dtype='float64')\n"
+                     "args = dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2)\n"
+                     "f = lambda k: float(np.sum(wt * m.conv2d_forward(a, k, **args)[0]))\n"
+                     "grad = lambda k: m.conv2d_backward(wt, m.conv2d_forward(a, k, **args)[1])[1]\n"
+                     "x0 = x(4, 1, 2, 3, seed=3, dtype='float64')"),
+        ],
+        pitfalls=[
+            Pitfall("the_layer_is_a_cross_correlation_not_a_flipped_convolution",
+                    "your conv2d flips the kernel (the convolution of signal processing): conv2d, ours and "
+                    "PyTorch's, is a cross-correlation that slides the kernel as it is",
+                    "m.conv2d_forward(x(2, 2, 5, 4, dtype='float64'), x(3, 2, 3, 2, seed=3, "
+                    "dtype='float64'))[0]",
+                    ("    w_mat = w.reshape(groups, c_out // groups, c_group * kh * kw)\n    out = ",
+                     "    w_mat = w[..., ::-1, ::-1].reshape(groups, c_out // groups, c_group * kh * kw)\n"
+                     "    out = ")),
+            Pitfall("the_loops_are_a_cross_correlation_too",
+                    "your loop version flips the kernel: out[n, o, i, j] sums w[o, c, u, v] times the "
+                    "input at (i s + u d, j s + v d), u and v counted forwards",
+                    "m.conv2d_forward_loops(x(2, 4, 5, 4, dtype='float64'), x(6, 2, 3, 2, seed=3, "
+                    "dtype='float64'), x(6, seed=4, dtype='float64'), stride=2, padding=(1, 0), groups=2)",
+                    ("np.sum(xp[n][patch] * w[o])", "np.sum(xp[n][patch] * w[o][:, ::-1, ::-1])")),
+            Pitfall("dilation_widens_the_kernel_to_d_k_minus_1_plus_1",
+                    "your output size ignores the dilation: a kernel of k taps with dilation d spans "
+                    "d (k - 1) + 1 inputs, so size_out = floor((size + 2 p - d (k - 1) - 1) / s) + 1",
+                    "[m.conv_output_size(*a) for a in [(7, 3, 2, 1, 2), (9, 3, 1, 2, 3), (12, 2, 1, 0, 4)]]",
+                    ("    span = dilation * (kernel_size - 1) + 1  # the dilated kernel's extent",
+                     "    span = kernel_size  # the dilated kernel's extent")),
+            Pitfall("stride_drops_the_last_rows_when_it_does_not_divide",
+                    "your output size rounds up: when the stride does not divide, the last rows enter no "
+                    "window and are dropped (the floor), so 8 rows, a 3x3 kernel and stride 2 give 3 rows",
+                    "[m.conv_output_size(*a) for a in [(8, 3, 2, 0, 1), (10, 2, 3, 0, 1)]]",
+                    ("    return (size + 2 * padding - span) // stride + 1\n# --8<-- [end:output_size]",
+                     "    return -(-(size + 2 * padding - span) // stride) + 1\n# --8<-- [end:output_size]")),
+            Pitfall("groups_divide_the_input_channels_of_each_filter",
+                    "your parameter count ignores groups: each filter sees C_in / groups channels, so a "
+                    "depthwise 3x3 layer on 32 channels has 32 * 1 * 3 * 3 = 288 weights, not 9216",
+                    "[m.conv2d_param_count(32, 32, 3, groups=32), m.conv2d_param_count(8, 4, 3, groups=2)]",
+                    ("    weights = out_channels * (in_channels // groups) * kh * kw",
+                     "    weights = out_channels * in_channels * kh * kw")),
+        ],
+    ),
 ]
