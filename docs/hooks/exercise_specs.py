@@ -51,6 +51,32 @@ class Exercise:
     pitfalls: list[Pitfall] = field(default_factory=list)
 
 
+# A planted mistake that rewrites a whole function pair: max pooling by a mask of EVERY maximum of each
+# window (the textbook version that disagrees with PyTorch on ties), defined after the snippet's own.
+_MAX_POOL_BY_MASK = """
+
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0):
+    x, kernel, stride, padding, out_size = _check_pool_args(x, kernel_size, stride, padding)
+    windows = _windows(x, kernel, stride, padding, -np.inf)
+    out = windows.max(axis=(-2, -1))
+    mask = windows == out[..., None, None]  # every maximum of its window
+    return out, {"mask": mask, "x_shape": x.shape, "kernel": kernel, "stride": stride,
+                 "padding": padding}
+
+
+def max_pool2d_backward(dout, cache):
+    mask, (n, c, height, width) = cache["mask"], cache["x_shape"]
+    (kh, kw), (sh, sw), (ph, pw) = cache["kernel"], cache["stride"], cache["padding"]
+    h_out, w_out = mask.shape[2:4]
+    dx = np.zeros((n, c, height + 2 * ph, width + 2 * pw), dout.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            dx[:, :, i: i + sh * (h_out - 1) + 1: sh,
+               j: j + sw * (w_out - 1) + 1: sw] += mask[..., i, j] * dout
+    return np.ascontiguousarray(dx[:, :, ph: ph + height, pw: pw + width])
+"""
+
+
 EXERCISES = [
     Exercise(
         module="objectives", page="foundations/objectives.md", title="Objective functions", order=1,
@@ -765,6 +791,101 @@ EXERCISES = [
                     "[m.conv2d_param_count(32, 32, 3, groups=32), m.conv2d_param_count(8, 4, 3, groups=2)]",
                     ("    weights = out_channels * (in_channels // groups) * kh * kw",
                      "    weights = out_channels * in_channels * kh * kw")),
+        ],
+    ),
+    Exercise(
+        module="pooling", page="convnets/pooling.md", title="Max and average pooling", order=15,
+        concepts="windows and their sizes, where the gradient of a maximum goes (ties, overlaps), "
+                 "-inf vs zero padding, count_include_pad",
+        implement={
+            "max_pool2d_forward": "check the arguments (_check_pool_args); windows of x padded with -inf; "
+                                  "winner = argmax of each flattened window (the first wins ties); out = "
+                                  "its value; cache the winners",
+            "max_pool2d_backward": "each window's gradient to its winner's cell in the padded image, ADDED "
+                                   "(np.bincount) where windows share a cell; cut the padding",
+            "avg_pool2d_forward": "windows of x padded with zeros, summed, divided by kH * kW "
+                                  "(count_include_pad) or by the number of real cells of each window",
+            "avg_pool2d_backward": "dout / divisor added to every cell of its window (overlaps add up); "
+                                   "cut the padding",
+        },
+        cases=[
+            Case("max_forward", "m.max_pool2d_forward(x(2, 3, 6, 5), 2)[0]"),
+            Case("max_forward_overlapping_padded",
+                 "m.max_pool2d_forward(x(2, 2, 7, 6, dtype='float64'), (3, 2), stride=(2, 1), "
+                 "padding=(1, 1))[0]"),
+            Case("max_backward", "m.max_pool2d_backward(x(2, 3, 3, 2, seed=8), m.max_pool2d_forward("
+                 "x(2, 3, 6, 5), 2)[1])"),
+            Case("max_backward_overlapping_padded",
+                 "m.max_pool2d_backward(x(2, 2, 4, 7, seed=8, dtype='float64'), m.max_pool2d_forward("
+                 "x(2, 2, 7, 6, dtype='float64'), (3, 2), stride=(2, 1), padding=(1, 1))[1])"),
+            Case("avg_forward", "m.avg_pool2d_forward(x(2, 3, 6, 5), 2)[0]"),
+            Case("avg_forward_padded_both_divisors",
+                 "[m.avg_pool2d_forward(x(1, 2, 5, 5, dtype='float64'), 3, 2, 1, flag)[0] "
+                 "for flag in (True, False)]"),
+            Case("avg_backward_padded_both_divisors",
+                 "[m.avg_pool2d_backward(x(1, 2, 3, 3, seed=8, dtype='float64'), m.avg_pool2d_forward("
+                 "x(1, 2, 5, 5, dtype='float64'), 3, 2, 1, flag)[1]) for flag in (True, False)]"),
+        ],
+        gradients=[
+            Gradient("max_backward_matches_finite_differences",
+                     "max_pool2d_backward is not the gradient of max_pool2d_forward",
+                     "w = x(2, 2, 4, 7, seed=9, dtype='float64')\n"
+                     "f = lambda a: float(np.sum(w * m.max_pool2d_forward(a, (3, 2), (2, 1), 1)[0]))\n"
+                     "grad = lambda a: m.max_pool2d_backward(w, m.max_pool2d_forward(a, (3, 2), (2, 1), "
+                     "1)[1])\n"
+                     "x0 = x(2, 2, 7, 6, dtype='float64')"),
+            Gradient("avg_backward_matches_finite_differences",
+                     "avg_pool2d_backward is not the gradient of avg_pool2d_forward",
+                     "w = x(1, 2, 3, 3, seed=9, dtype='float64')\n"
+                     "f = lambda a: float(np.sum(w * m.avg_pool2d_forward(a, 3, 2, 1, False)[0]))\n"
+                     "grad = lambda a: m.avg_pool2d_backward(w, m.avg_pool2d_forward(a, 3, 2, 1, "
+                     "False)[1])\n"
+                     "x0 = x(1, 2, 5, 5, dtype='float64')"),
+        ],
+        pitfalls=[
+            Pitfall("ties_give_the_whole_gradient_to_the_first_maximum",
+                    "your max pooling sends the gradient to EVERY cell that ties for the maximum: PyTorch "
+                    "gives the whole gradient to the first maximum in row-major order (top row first, "
+                    "left to right), so a window's gradient is counted once",
+                    "m.max_pool2d_backward(x(2, 2, 3, 3, seed=8), m.max_pool2d_forward(np.maximum(np.round("
+                    "x(2, 2, 6, 6)), 0), 2)[1])",
+                    ("# --8<-- [end:max_backward]\n", "# --8<-- [end:max_backward]\n" + _MAX_POOL_BY_MASK)),
+            Pitfall("a_tie_goes_to_the_first_maximum_not_the_last",
+                    "your max pooling gives a tie's gradient to the LAST maximum: PyTorch gives it to the "
+                    "first in row-major order (np.argmax does too)",
+                    "m.max_pool2d_backward(x(2, 2, 3, 3, seed=8), m.max_pool2d_forward(np.maximum(np.round("
+                    "x(2, 2, 6, 6)), 0), 2)[1])",
+                    ("    winner = flat.argmax(axis=-1)  # the first",
+                     "    winner = flat.shape[-1] - 1 - flat[..., ::-1].argmax(axis=-1)  # the first")),
+            Pitfall("max_pooling_never_picks_a_padded_cell",
+                    "your max pooling pads with zeros: on a negative feature map 0 then wins every border "
+                    "window; pad with -inf so that a padded cell never wins",
+                    "m.max_pool2d_forward(-np.abs(x(1, 2, 5, 5)) - 0.1, 3, 2, 1)[0]",
+                    ("    windows = _windows(x, kernel, stride, padding, -np.inf)",
+                     "    windows = _windows(x, kernel, stride, padding, 0)")),
+            Pitfall("count_include_pad_divides_by_the_whole_window",
+                    "your average pooling mixes up count_include_pad: True (PyTorch's default) divides "
+                    "every window by kH * kW, padded zeros included; False divides by the real cells only "
+                    "(TensorFlow's way), so a corner window of 3x3 with padding 1 is divided by 9 or by 4",
+                    "[m.avg_pool2d_forward(x(1, 2, 5, 5), 3, 2, 1, flag)[0] for flag in (True, False)]",
+                    ("    if _check_bool(count_include_pad, \"count_include_pad\"):",
+                     "    if not _check_bool(count_include_pad, \"count_include_pad\"):")),
+            Pitfall("overlapping_windows_add_their_gradients_at_a_shared_maximum",
+                    "your max pooling backward writes each window's gradient instead of adding it: with "
+                    "overlapping windows a cell that wins several must collect the sum of their gradients",
+                    "m.max_pool2d_backward(x(1, 1, 3, 3, seed=8), m.max_pool2d_forward(x(1, 1, 5, 5), 3, "
+                    "1)[1])",
+                    ("    dx = np.bincount((plane + rows * wp + cols).ravel(), weights=dout.ravel(),\n"
+                     "                     minlength=n * c * hp * wp).astype(dout.dtype)\n",
+                     "    dx = np.zeros(n * c * hp * wp, dout.dtype)\n"
+                     "    dx[(plane + rows * wp + cols).ravel()] = dout.ravel()\n")),
+            Pitfall("overlapping_average_windows_add_their_gradients",
+                    "your average pooling backward writes each window's share instead of adding it: a cell "
+                    "in several overlapping windows collects all their shares",
+                    "m.avg_pool2d_backward(x(1, 2, 3, 3, seed=8), m.avg_pool2d_forward(x(1, 2, 5, 5), 3, 2, "
+                    "1)[1])",
+                    ("               j: j + sw * (w_out - 1) + 1: sw] += share",
+                     "               j: j + sw * (w_out - 1) + 1: sw] = share")),
         ],
     ),
 ]

@@ -20,7 +20,7 @@ WITHOUT_EXERCISE_YET = {
     "optimization/gradient-descent.md", "optimization/mini-batches.md",
     "regularization/data-augmentation.md",
     # the syllabus pages of this round; warm-up and label smoothing share a module with an exercise
-    "convnets/pooling.md", "convnets/residual.md",
+    "convnets/residual.md",
     "learning-rate/warm-up.md",
     "practice/tuning.md", "regularization/early-stopping.md",
     "regularization/label-smoothing.md",
