@@ -77,6 +77,16 @@ def max_pool2d_backward(dout, cache):
 """
 
 
+# A residual block's input (6, 4) and parameters (4 -> 5 -> 4), in float64, and in float32 on a grid of
+# quarters (every product and sum is then exact, whatever order a reader's code adds in).
+_BLOCK_X = "x(6, 4, dtype='float64')"
+_BLOCK = ("{'W1': x(5, 4, seed=2, dtype='float64'), 'b1': x(5, seed=3, dtype='float64'), "
+          "'W2': x(4, 5, seed=4, dtype='float64'), 'b2': x(4, seed=5, dtype='float64')}")
+_BLOCK_X32 = "np.round(x(6, 4) * 4) / 4"
+_BLOCK32 = ("{'W1': np.round(x(5, 4, seed=2) * 4) / 4, 'b1': np.round(x(5, seed=3) * 4) / 4, "
+            "'W2': np.round(x(4, 5, seed=4) * 4) / 4, 'b2': np.round(x(4, seed=5) * 4) / 4}")
+
+
 EXERCISES = [
     Exercise(
         module="objectives", page="foundations/objectives.md", title="Objective functions", order=1,
@@ -886,6 +896,85 @@ EXERCISES = [
                     "1)[1])",
                     ("               j: j + sw * (w_out - 1) + 1: sw] += share",
                      "               j: j + sw * (w_out - 1) + 1: sw] = share")),
+        ],
+    ),
+    Exercise(
+        module="residual", page="convnets/residual.md", title="Residual blocks", order=16,
+        concepts="y = x + F(x), the identity's gradient dy + du, nothing after the addition, the "
+                 "pre-activation layer norm and its backward pass",
+        implement={
+            "residual_forward": "check the arguments (_check_block_params refuses a branch that changes "
+                                "the width); u = x or LN(x); z1 = u W1^T + b1; a1 = relu(z1); f = a1 W2^T "
+                                "+ b2; y = x + f (f without skip)",
+            "residual_backward": "back through f, the ReLU (z1 > 0) and the first layer to du (and the "
+                                 "layer norm's two correction terms); dx = dy + du with the skip",
+        },
+        cases=[
+            Case("forward_float32", f"m.residual_forward({_BLOCK_X32}, {_BLOCK32})[0]"),
+            Case("forward_float64", f"m.residual_forward({_BLOCK_X}, {_BLOCK})[0]"),
+            Case("forward_without_skip", f"m.residual_forward({_BLOCK_X}, {_BLOCK}, skip=False)[0]"),
+            Case("forward_normalized", f"m.residual_forward({_BLOCK_X}, {_BLOCK}, normalize=True, "
+                 "eps=1e-3)[0]"),
+            Case("backward_float32", f"m.residual_backward(np.round(x(6, 4, seed=8) * 4) / 4, "
+                 f"m.residual_forward({_BLOCK_X32}, {_BLOCK32})[1])"),
+            Case("backward_without_skip", f"m.residual_backward(x(6, 4, seed=8, dtype='float64'), "
+                 f"m.residual_forward({_BLOCK_X}, {_BLOCK}, skip=False)[1])"),
+            Case("backward_normalized", f"m.residual_backward(x(6, 4, seed=8, dtype='float64'), "
+                 f"m.residual_forward({_BLOCK_X}, {_BLOCK}, normalize=True)[1])"),
+        ],
+        gradients=[
+            Gradient("backward_dx_matches_finite_differences",
+                     "residual_backward's dx is not the gradient of residual_forward in x",
+                     f"p, w = {_BLOCK}, x(6, 4, seed=9, dtype='float64')\n"
+                     "f = lambda a: float(np.sum(w * m.residual_forward(a, p)[0]))\n"
+                     "grad = lambda a: m.residual_backward(w, m.residual_forward(a, p)[1])[0]\n"
+                     f"x0 = {_BLOCK_X}"),
+            Gradient("backward_dx_through_the_layer_norm_matches_finite_differences",
+                     "residual_backward's dx is not the gradient of residual_forward with normalize=True",
+                     f"p, w = {_BLOCK}, x(6, 4, seed=9, dtype='float64')\n"
+                     "f = lambda a: float(np.sum(w * m.residual_forward(a, p, normalize=True)[0]))\n"
+                     "grad = lambda a: m.residual_backward(w, m.residual_forward(a, p, normalize=True)[1])"
+                     "[0]\n"
+                     f"x0 = {_BLOCK_X}"),
+            Gradient("backward_dW1_matches_finite_differences",
+                     "residual_backward's grads['W1'] is not the gradient of residual_forward in W1",
+                     f"p, w, a = {_BLOCK}, x(6, 4, seed=9, dtype='float64'), {_BLOCK_X}\n"
+                     "f = lambda W: float(np.sum(w * m.residual_forward(a, {**p, 'W1': W}, "
+                     "normalize=True)[0]))\n"
+                     "grad = lambda W: m.residual_backward(w, m.residual_forward(a, {**p, 'W1': W}, "
+                     "normalize=True)[1])[1]['W1']\n"
+                     "x0 = p['W1']"),
+        ],
+        pitfalls=[
+            Pitfall("the_gradient_is_dy_plus_dy_through_the_branch",
+                    "your backward pass forgets the identity's gradient: y = x + F(x), so dx = dy + du; "
+                    "du alone is the plain network's gradient, without the term that makes deep residual "
+                    "networks trainable",
+                    f"m.residual_backward(x(6, 4, seed=8, dtype='float64'), m.residual_forward({_BLOCK_X}, "
+                    f"{_BLOCK})[1])[0]",
+                    ('    dx = dy + du if c["skip"] else du', "    dx = du")),
+            Pitfall("nothing_comes_after_the_addition",
+                    "your block applies a ReLU after the addition (the original ResNet): then the shortcut "
+                    "is not an identity path and masks the gradient at every block; here y = x + F(x)",
+                    f"m.residual_forward({_BLOCK_X}, {_BLOCK})[0]",
+                    ("    y = x + f if skip else f", "    y = np.maximum(x + f, 0) if skip else f")),
+            Pitfall("a_branch_that_changes_the_width_is_refused",
+                    "your block adds x and F(x) of different shapes: NumPy broadcasts (N, 1) + (N, 3) "
+                    "into a silently wrong sum; refuse a branch whose output does not have x's shape "
+                    "(_check_block_params), or project the shortcut",
+                    "raises(lambda: m.residual_forward(x(6, 1, dtype='float64'), {'W1': x(5, 1, seed=2, "
+                    "dtype='float64'), 'b1': x(5, seed=3, dtype='float64'), 'W2': x(3, 5, seed=4, "
+                    "dtype='float64'), 'b2': x(3, seed=5, dtype='float64')}), ValueError)",
+                    ("    params = _check_block_params(params, x)\n", "")),
+            Pitfall("the_layer_norm_backward_has_two_correction_terms",
+                    "your backward pass treats the layer norm's mean and variance as constants (du * "
+                    "inv_std): every feature of an example moves both, so subtract mean(du) and "
+                    "x_hat * mean(du * x_hat) first",
+                    f"m.residual_backward(x(6, 4, seed=8, dtype='float64'), m.residual_forward({_BLOCK_X}, "
+                    f"{_BLOCK}, normalize=True)[1])[0]",
+                    ('        du = c["inv_std"] * (du - du.mean(axis=1, keepdims=True)\n'
+                     '                             - x_hat * (du * x_hat).mean(axis=1, keepdims=True))',
+                     '        du = c["inv_std"] * du')),
         ],
     ),
 ]
