@@ -87,6 +87,15 @@ _BLOCK32 = ("{'W1': np.round(x(5, 4, seed=2) * 4) / 4, 'b1': np.round(x(5, seed=
             "'W2': np.round(x(4, 5, seed=4) * 4) / 4, 'b2': np.round(x(4, seed=5) * 4) / 4}")
 
 
+def _early_stopping_run(values: str, init: str = "m.init_early_stopping(2)", then: str = "") -> str:
+    """A call that feeds the metrics ``values`` (Python source of a tuple) to update_early_stopping, one
+    epoch each with params(seed=epoch), and gives (best, wait, stopped) after every epoch, or, with
+    ``then``, that expression of the last state ``s``."""
+    run = (f"[((s := m.update_early_stopping(s, v, params(seed=i))[0])['best'], s['wait'], s['stopped']) "
+           f"for i, v in enumerate({values})]")
+    return f"[(s := {init})] and {run}" + (f" and {then}" if then else "")
+
+
 EXERCISES = [
     Exercise(
         module="objectives", page="foundations/objectives.md", title="Objective functions", order=1,
@@ -975,6 +984,91 @@ EXERCISES = [
                     ('        du = c["inv_std"] * (du - du.mean(axis=1, keepdims=True)\n'
                      '                             - x_hat * (du * x_hat).mean(axis=1, keepdims=True))',
                      '        du = c["inv_std"] * du')),
+        ],
+    ),
+    Exercise(
+        module="early_stopping", page="regularization/early-stopping.md", title="Early stopping", order=13,
+        concepts="state in, state out; an improvement against the best value by more than min_delta; "
+                 "patience; copies of the best weights, restored; early stopping as L2",
+        implement={
+            "init_early_stopping": "check the arguments; best None, best_epoch -1, epoch 0, wait 0, "
+                                   "best_params None, stopped False",
+            "update_early_stopping": "a new state with epoch + 1 and wait + 1; a non-finite value stops at "
+                                     "once; an improvement (value < best - min_delta, or > best + min_delta "
+                                     "in mode max) sets best, best_epoch, wait 0 and COPIES of params; "
+                                     "else stop when wait >= patience",
+            "restore_best_params": "copies of state['best_params']; a ValueError while there are none",
+            "gd_shrinkage": "1 - (1 - lr c)^steps per curvature c (-expm1(steps log1p(-lr c)))",
+            "l2_shrinkage": "c / (c + alpha) per curvature c",
+        },
+        cases=[
+            Case("init", "m.init_early_stopping(3, min_delta=0.01, mode='max')"),
+            Case("a_run_in_mode_min", _early_stopping_run("(1.0, 0.8, 0.85, 0.77, 0.9, 0.76)",
+                                                          "m.init_early_stopping(2, min_delta=0.02)")),
+            Case("a_run_in_mode_max", _early_stopping_run("(0.5, 0.6, 0.6, 0.65, 0.64, 0.63)",
+                                                          "m.init_early_stopping(2, mode='max')")),
+            Case("the_state_after_a_run", _early_stopping_run("(1.0, 0.8, 0.85)", then="s")),
+            Case("restore_before_any_value_is_refused",
+                 "raises(lambda: m.restore_best_params(m.init_early_stopping(2)), ValueError)"),
+            Case("restore_gives_copies",
+                 _early_stopping_run("(1.0, 0.5)", then="[m.restore_best_params(s)['W1'].fill(0.0), "
+                                     "m.restore_best_params(s)][1]")),
+            Case("gd_shrinkage", "m.gd_shrinkage([0.01, 0.1, 1.0, 5.0], 0.1, 20)"),
+            Case("l2_shrinkage", "m.l2_shrinkage([0.01, 0.1, 1.0, 5.0], 0.5)"),
+        ],
+        pitfalls=[
+            Pitfall("best_params_are_copies_not_references",
+                    "your early stopping keeps a reference to the parameters, not a copy: the optimizer "
+                    "updates them in place, so the 'best' weights follow training to its end; store "
+                    "{k: v.copy()} on every improvement",
+                    "[(s := m.update_early_stopping(m.init_early_stopping(2), 1.0, p := params())[0]), "
+                    "p['W1'].fill(0.0), m.restore_best_params(s)][-1]",
+                    ("best_params={k: v.copy() for k, v in params.items()}", "best_params=params")),
+            Pitfall("restore_best_gives_the_parameters_of_the_best_epoch",
+                    "your early stopping keeps the parameters of the LAST epoch: training stops patience "
+                    "epochs after the best one, so keep (and restore) the parameters of the best epoch",
+                    _early_stopping_run("(1.0, 0.5, 0.7, 0.8)", then="m.restore_best_params(s)"),
+                    ('    new["stopped"] = new["wait"] >= state["patience"]\n',
+                     '    new["best_params"] = {k: v.copy() for k, v in params.items()}\n'
+                     '    new["stopped"] = new["wait"] >= state["patience"]\n')),
+            Pitfall("patience_counts_the_epochs_without_improvement",
+                    "your early stopping waits one epoch too many (or too few): stop when the epochs in a "
+                    "row without an improvement reach patience, so a constant metric runs patience + 1 "
+                    "epochs",
+                    _early_stopping_run("(1.0, 1.0, 1.0, 1.0)", "m.init_early_stopping(3)"),
+                    ('new["wait"] >= state["patience"]', 'new["wait"] > state["patience"]')),
+            Pitfall("small_improvements_do_not_move_the_best_value",
+                    "your early stopping moves the best value on every small gain (best = min(best, "
+                    "value)): an improvement beats the BEST value by more than min_delta, and only an "
+                    "improvement moves it",
+                    _early_stopping_run("(1.0, 0.96, 0.92, 0.88, 0.84, 0.8)",
+                                        "m.init_early_stopping(3, min_delta=0.05)"),
+                    ('    new["stopped"] = new["wait"] >= state["patience"]\n',
+                     '    if state["mode"] == "min" and value < best:\n'
+                     '        new["best"] = value  # best = min(best, value)\n'
+                     '    new["stopped"] = new["wait"] >= state["patience"]\n')),
+            Pitfall("min_delta_improvement_must_be_strictly_larger",
+                    "your early stopping counts a change of exactly min_delta as an improvement: it must be "
+                    "strictly larger, value < best - min_delta",
+                    _early_stopping_run("(1.0, 0.75, 0.5, 0.25)", "m.init_early_stopping(2, min_delta=0.25)"),
+                    ("value < best - delta", "value <= best - delta")),
+            Pitfall("mode_max_mirrors_mode_min",
+                    "your mode 'max' treats the metric as a loss: an accuracy improves when it RISES, "
+                    "value > best + min_delta; in mode 'min' early stopping on accuracy stops at the first "
+                    "improvement",
+                    _early_stopping_run("(0.5, 0.6, 0.6, 0.65, 0.64, 0.63)", "m.init_early_stopping(2, "
+                                        "mode='max')"),
+                    ("improved = best is None or value > best + delta",
+                     "improved = best is None or value < best - delta")),
+            Pitfall("a_nan_metric_stops_at_once_and_is_never_the_best",
+                    "your early stopping does not stop on a NaN or infinite metric: every comparison with "
+                    "NaN is false, so a diverged run waits patience epochs more (or NaN becomes the best); "
+                    "stop at once",
+                    "[" + _early_stopping_run("(np.nan,)") + ", "
+                    + _early_stopping_run("(1.0, np.inf)", "m.init_early_stopping(3)") + "]",
+                    ("    if not np.isfinite(value):\n"
+                     "        new[\"stopped\"] = True  # diverged: waiting `patience` epochs more will "
+                     "not help\n        return new, True\n", "")),
         ],
     ),
 ]
