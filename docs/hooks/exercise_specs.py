@@ -95,6 +95,13 @@ def _early_stopping_run(values: str, init: str = "m.init_early_stopping(2)", the
            f"for i, v in enumerate({values})]")
     return f"[(s := {init})] and {run}" + (f" and {then}" if then else "")
 
+# A search space, nine configurations of it and an objective (lower is better) for the tuning exercise.
+_SPACE = ("{'lr': ('log_uniform', 1e-5, 1e-1), 'dropout': ('uniform', 0.0, 0.5), "
+          "'width': ('choice', (64, 128, 256))}")
+_CONFIGS = ("[{'lr': 10.0 ** -e, 'dropout': d, 'width': w} for e, d, w in zip((1, 2, 3, 4, 2.5, 3.5, 1.5, "
+            "4.5, 2.2), (0.1, 0.3, 0.0, 0.2, 0.4, 0.1, 0.25, 0.05, 0.15), (64, 128, 256) * 3)]")
+_OBJECTIVE = "lambda c, b: (np.log10(c['lr']) + 2.5) ** 2 + c['dropout'] * 4 / b + 64 / c['width'] / b"
+
 
 EXERCISES = [
     Exercise(
@@ -1069,6 +1076,73 @@ EXERCISES = [
                     ("    if not np.isfinite(value):\n"
                      "        new[\"stopped\"] = True  # diverged: waiting `patience` epochs more will "
                      "not help\n        return new, True\n", "")),
+        ],
+    ),
+    Exercise(
+        module="tuning", page="practice/tuning.md", title="Hyperparameter search", order=17,
+        concepts="log-uniform sampling of scale parameters, grids vs random search, refusing NaN "
+                 "scores, coarse to fine, successive halving's budget",
+        implement={
+            "sample_configs": "check the arguments; per dimension, in order, n draws at once: "
+                              "exp(rng.uniform(log low, log high, n)), rng.uniform(low, high, n), or "
+                              "options[rng.integers(0, len(options), n)]; then one dict per draw",
+            "grid_configs": "geomspace (log-uniform) or linspace (uniform) of points values (points = 1: "
+                            "the middle one of points + 2), every option of a choice; itertools.product",
+            "run_search": "score every config with objective(dict(config), budget) through _check_score "
+                          "(NaN refused); the best is the first lowest score",
+            "narrow_space": "log-uniform: [c / factor, c * factor]; uniform: 1/factor of the width "
+                            "centred on c; both kept inside the old bounds; choices unchanged",
+            "successive_halving": "score the alive configs at the budget; keep the best len // eta "
+                                  "(stable order), budget *= eta; stop at one config or when none would "
+                                  "be kept",
+        },
+        cases=[
+            Case("sample_configs", f"m.sample_configs({_SPACE}, 6, rng())"),
+            Case("sample_configs_another_seed", f"m.sample_configs({_SPACE}, 3, rng(7))"),
+            Case("grid_configs", f"m.grid_configs({_SPACE}, 3)"),
+            Case("grid_configs_one_point_is_the_middle", f"m.grid_configs({_SPACE}, 1)"),
+            Case("run_search", f"m.run_search({_OBJECTIVE}, {_CONFIGS}, budget=2)"),
+            Case("a_diverged_run_may_return_inf_and_ranks_last",
+                 f"[(r := m.run_search(lambda c, b: np.inf if c['lr'] > 1e-3 else 1.0 + c['dropout'], "
+                 f"{_CONFIGS}))['best_index'], r['best_score'], [s == np.inf for s in r['scores']]]"),
+            Case("narrow_space",
+                 f"m.narrow_space({_SPACE}, {{'lr': 1e-3, 'dropout': 0.2, 'width': 128}}, 10)"),
+            Case("successive_halving", f"m.successive_halving({_OBJECTIVE}, {_CONFIGS}, 1)"),
+            Case("successive_halving_eta_2", f"m.successive_halving({_OBJECTIVE}, {_CONFIGS}[:7], 2, eta=2)"),
+        ],
+        pitfalls=[
+            Pitfall("log_uniform_is_uniform_in_the_log",
+                    "your sampler draws a log-uniform dimension uniformly: then 90% of the learning rates "
+                    "in [1e-5, 1e-1] fall in [1e-2, 1e-1]; draw log(value) uniformly, "
+                    "exp(rng.uniform(log low, log high, n))",
+                    f"m.sample_configs({_SPACE}, 6, rng())",
+                    ("columns[name] = np.exp(rng.uniform(np.log(low), np.log(high), n)).tolist()",
+                     "columns[name] = rng.uniform(low, high, n).tolist()")),
+            Pitfall("a_log_grid_is_evenly_spaced_in_the_log",
+                    "your grid spaces a log-uniform dimension evenly: 1e-5, 0.05, 0.1 wastes two of three "
+                    "points on one decade; use np.geomspace (1e-5, 1e-3, 1e-1)",
+                    f"m.grid_configs({_SPACE}, 3)",
+                    ("                else np.geomspace(args[0], args[1], points)",
+                     "                else np.linspace(args[0], args[1], points)")),
+            Pitfall("an_objective_that_returns_nan_is_refused",
+                    "your search lets a NaN score through: np.argmin([0.5, nan]) is 1, so a diverged run "
+                    "becomes the best configuration; refuse NaN with a ValueError (_check_score) and let "
+                    "a diverged run return math.inf",
+                    f"raises(lambda: m.run_search(lambda c, b: np.nan if c['lr'] > 1e-2 else 0.5, "
+                    f"{_CONFIGS}), ValueError)",
+                    ("    scores = [_check_score(objective(dict(c), budget)) for c in configs]",
+                     "    scores = [objective(dict(c), budget) for c in configs]")),
+            Pitfall("narrow_space_stays_inside_the_old_bounds",
+                    "your narrowed space leaves the old one: around a best at the edge, clip the new "
+                    "range to the old bounds (and widen the space yourself if the optimum may lie beyond)",
+                    f"m.narrow_space({_SPACE}, {{'lr': 1e-5, 'dropout': 0.2, 'width': 128}}, 10)",
+                    ("            new[name] = (kind, max(low, c / factor), min(high, c * factor))",
+                     "            new[name] = (kind, c / factor, c * factor)")),
+            Pitfall("successive_halving_keeps_the_best_n_over_eta",
+                    "your successive halving keeps half of the configurations: it keeps the best "
+                    "floor(n_k / eta) and multiplies the budget by eta (27, 9, 3, 1 for eta = 3)",
+                    f"m.successive_halving({_OBJECTIVE}, {_CONFIGS}, 1)",
+                    ("        keep = len(alive) // eta", "        keep = len(alive) // 2")),
         ],
     ),
 ]
