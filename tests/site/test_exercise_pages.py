@@ -19,11 +19,8 @@ WITHOUT_EXERCISE_YET = {
     "foundations/standardization.md", "learning-rate/lr-finder.md", "learning-rate/swa.md",
     "optimization/gradient-descent.md", "optimization/mini-batches.md",
     "regularization/data-augmentation.md",
-    # the syllabus pages of this round; warm-up and label smoothing share a module with an exercise
-    "convnets/convolution.md", "convnets/pooling.md", "convnets/residual.md",
-    "learning-rate/warm-up.md", "normalization/layer-norm.md", "optimization/adaptive.md",
-    "optimization/gradient-clipping.md", "practice/tuning.md", "regularization/early-stopping.md",
-    "regularization/label-smoothing.md",
+    # warm-up and label smoothing share a module with an exercise (schedules, objectives)
+    "learning-rate/warm-up.md", "regularization/label-smoothing.md",
 }
 
 
