@@ -206,3 +206,28 @@ def test_the_figure_numbers(monkeypatch):
     assert run["training"][10] == pytest.approx(1.24, abs=0.005)
     assert abs(run["training"][50] - run["small_mean"]) < 0.05  # the new set's mean after 50 steps
     assert np.all(run["eval"] == 0.0)
+
+
+def test_bad_arguments_are_refused_with_their_name(rng):
+    params = make_params(rng)
+    grads = _grads(rng, params)
+    with pytest.raises(ValueError, match=r"names must be keys of params .*got \['W9'\]"):
+        freeze(params, ["W9"])
+    with pytest.raises(ValueError, match="trainable must have the keys of the gradients"):
+        mask_gradients(grads, {"W1": True})
+    with pytest.raises(TypeError, match="trainable values must be True or False"):
+        mask_gradients(grads, {k: 1 for k in grads})
+    with pytest.raises(ValueError, match=r"n_classes must be an integer >= 1, got 0"):
+        replace_head(params, 0, rng)
+    with pytest.raises(ValueError, match=r"params keys must be W1, b1, \.\.\., WL, bL"):
+        replace_head({"W1": params["W1"]}, 3, rng)
+    with pytest.raises(ValueError, match=r"decay must be in \[1, inf\), got 0.5"):
+        layer_learning_rates(params, 0.1, decay=0.5)
+    with pytest.raises(ValueError, match=r"lrs must have a rate for every key of grads, got none for"):
+        discriminative_sgd_step(params, grads, {"W1": 0.1})
+    with pytest.raises(ValueError, match=r"grads\['W9'\] must match a parameter"):
+        discriminative_sgd_step(params, {"W9": grads["W1"]}, {"W9": 0.1})
+    with pytest.raises(ValueError, match=r"momentum must be in \[0, 1\], got 1.5"):
+        pretrained_share(3, 1.5)
+    with pytest.raises(ValueError, match=r"steps must be an integer >= 0, got -1"):
+        pretrained_share(-1)

@@ -24,6 +24,8 @@ WITHOUT_EXERCISE_YET = {
     "learning-rate/warm-up.md", "normalization/layer-norm.md", "optimization/adaptive.md",
     "optimization/gradient-clipping.md", "practice/tuning.md", "regularization/early-stopping.md",
     "regularization/label-smoothing.md",
+    # transfer learning (issue 16)
+    "practice/transfer-learning.md",
 }
 
 
