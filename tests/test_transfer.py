@@ -194,6 +194,8 @@ def test_pretrained_share_limiting_cases():
     assert pretrained_share(100, 0.0) == 1.0  # momentum 0: the running statistics never move
     assert pretrained_share(1, 1.0) == 0.0  # momentum 1: one batch replaces them
     assert pretrained_share(50, 0.01) == pytest.approx(0.605, abs=5e-4)
+    assert pretrained_share(100, 0.01) == pytest.approx(0.366, abs=5e-4)
+    assert pretrained_share(100, 0.1) == pytest.approx(2.656e-5, rel=1e-3)
 
 
 def test_the_figure_numbers(monkeypatch):
