@@ -115,7 +115,7 @@ def layer_learning_rates(params, lr, *, decay=2.6):
     """Discriminative learning rates: ``lr`` for the head, ``decay`` times less per
     layer below it.
 
-    Layer ``l`` of ``L`` gets ``lr / decay**(L - l)`` (its ``Wl`` and ``bl`` alike);
+    Layer ``l`` of ``D`` gets ``lr / decay**(D - l)`` (its ``Wl`` and ``bl`` alike);
     ULMFiT divides by 2.6 per layer. ``decay=1`` gives every layer ``lr``.
 
     Parameters
