@@ -929,6 +929,45 @@ case("tuning.successive_halving",
      objective=BAD_OBJECTIVES, configs=BAD_CONFIGS, min_budget=bad_ints(0, -1),
      eta=bad_ints(1, 0))
 
+# transfer: freezing, a new head, discriminative learning rates
+def _xfer_net(dtype=np.float64):
+    rng = np.random.default_rng(31)
+    return {"W1": rng.normal(size=(4, 3)).astype(dtype), "b1": rng.normal(size=4).astype(dtype),
+            "W2": rng.normal(size=(2, 4)).astype(dtype), "b2": rng.normal(size=2).astype(dtype)}
+
+
+def _bad_nets():
+    net = _xfer_net()
+    return [*bad_params(net), {k: v for k, v in net.items() if k != "b2"},
+            {**net, "W3": net["W2"]}, {**net, "W2": net["W2"][:, :3]},
+            {**net, "b2": net["b2"].astype(np.float32)}]
+
+
+XFER_TRAINABLE = {"W1": False, "b1": False, "W2": True, "b2": True}
+
+case("transfer.freeze", lambda: {"params": _xfer_net(), "names": ["W1", "b1"]},
+     params=bad_params(_xfer_net()),
+     names=[None, "W1", {"W1": True}, ["W9"], [1], ("W1", None), ["W1", "b1", "W2", "b2"]])
+case("transfer.mask_gradients", lambda: {"grads": _xfer_net(), "trainable": dict(XFER_TRAINABLE)},
+     grads=bad_params(_xfer_net()),
+     trainable=[None, [], ["W2"], {"W1": False}, {**XFER_TRAINABLE, "W3": True},
+                {**XFER_TRAINABLE, "W1": 0}, {**XFER_TRAINABLE, "W1": "no"}])
+case("transfer.replace_head", lambda: {"params": _xfer_net(), "n_classes": 5, "rng": _rng()},
+     params=_bad_nets(), n_classes=bad_ints(0, -1), rng=BAD_RNGS)
+case("transfer.layer_learning_rates",
+     lambda: {"params": _xfer_net(), "lr": 0.1, "decay": 2.6},
+     params=_bad_nets(), lr=bad_numbers(0.0, -0.1), decay=bad_numbers(0.5, 0.0, -2.0))
+case("transfer.discriminative_sgd_step",
+     lambda: {"params": _xfer_net(), "grads": {"W2": np.ones((2, 4)), "b2": np.ones(2)},
+              "lrs": {"W2": 0.1, "b2": 0.1, "W1": 0.01}},
+     params=bad_params(_xfer_net()),
+     grads=[*bad_params({"W2": np.ones((2, 4))}), {"W3": np.ones((2, 4))},
+            {"W2": np.ones((4, 2))}, {"W2": np.ones((2, 4), np.float32)}],
+     lrs=[None, [0.1, 0.1], {"W2": 0.1}, {"W2": 0.1, "b2": -0.1}, {"W2": 0.1, "b2": "0.1"},
+          {"W2": 0.1, "b2": np.nan}, {"W2": 0.1, "b2": True}])
+case("transfer.pretrained_share", lambda: {"steps": 50, "momentum": 0.1},
+     steps=bad_ints(-1), momentum=bad_numbers(-0.1, 1.5))
+
 # ---------------------------------------------------------------- the contract tests
 
 def test_every_public_function_has_declared_cases():

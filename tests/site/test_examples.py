@@ -55,9 +55,9 @@ def _load_hook():
     return load_module("docs/hooks/notebooks.py", "notebooks_hook")
 
 
-def test_there_are_six_worked_examples():
+def test_there_are_seven_worked_examples():
     assert {p.stem for p in EXAMPLES} >= {"learning-rate", "initialization", "regularization",
-                                          "softmax-vs-sigmoid", "batch-norm", "digits"}
+                                          "softmax-vs-sigmoid", "batch-norm", "digits", "fine-tuning"}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)

@@ -21,6 +21,8 @@ WITHOUT_EXERCISE_YET = {
     "regularization/data-augmentation.md",
     # warm-up and label smoothing share a module with an exercise (schedules, objectives)
     "learning-rate/warm-up.md", "regularization/label-smoothing.md",
+    # transfer learning (issue 16)
+    "practice/transfer-learning.md",
 }
 
 
