@@ -144,14 +144,16 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     h_out = _output_size(height, kh, stride[0], padding[0], dilation[0], "H")
     w_out = _output_size(width, kw, stride[1], padding[1], dilation[1], "W")
 
-    # im2col: per image and group, a column for each output position holding the
-    # C_in/g * kH * kW inputs it sees (laid out so that out comes out as NCHW)
+    # im2col: per group, a column for each (image, output position) holding the
+    # K = C_in/g * kH * kW inputs it sees, so that each group is ONE large matrix
+    # product (a product per image is several times slower in NumPy)
     windows = _windows(x, (kh, kw), stride, padding, dilation, 0)  # (N,C,Ho,Wo,kH,kW)
     windows = windows.reshape(n, groups, c_group, h_out, w_out, kh, kw)
-    cols = windows.transpose(0, 1, 2, 5, 6, 3, 4).reshape(
-        n, groups, c_group * kh * kw, h_out * w_out)     # a copy, contiguous
+    cols = windows.transpose(1, 2, 5, 6, 0, 3, 4).reshape(
+        groups, c_group * kh * kw, n * h_out * w_out)    # a copy, contiguous
     w_mat = w.reshape(groups, c_out // groups, c_group * kh * kw)
-    out = (w_mat @ cols).reshape(n, c_out, h_out, w_out)  # (g, C_out/g) @ (g, K, HoWo)
+    out = (w_mat @ cols).reshape(c_out, n, h_out, w_out)  # (g,Co/g,K) @ (g,K,N*Ho*Wo)
+    out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))  # to (N, C_out, H_out, W_out)
     if b is not None:
         out += b[:, None, None]
     cache = {"cols": cols, "w": w, "x_shape": x.shape, "stride": stride,
@@ -164,8 +166,9 @@ def conv2d_forward(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
 def conv2d_backward(dout, cache):
     """Gradients of :func:`conv2d_forward` with respect to x, w and b.
 
-    With the patches unrolled into ``cols`` the layer is ``out = w @ cols`` per image,
-    so ``dw`` is the sum over images of ``dout @ cols.T`` and ``dcols = w.T @ dout``;
+    With the patches of all images unrolled into the columns of ``cols`` the layer is
+    ``out = w @ cols`` per group, so ``dw = dout @ cols.T`` (the product sums over
+    images and positions) and ``dcols = w.T @ dout``;
     each column of ``dcols`` is then added back onto the pixels its patch came from (a
     pixel in several patches collects the sum), and the padding is cut off.
 
@@ -187,27 +190,28 @@ def conv2d_backward(dout, cache):
     groups = c_in // c_group
     h_out = _output_size(height, kh, stride[0], padding[0], dilation[0], "H")
     w_out = _output_size(width, kw, stride[1], padding[1], dilation[1], "W")
-    if cols.shape != (n, groups, c_group * kh * kw, h_out * w_out):
+    if cols.shape != (groups, c_group * kh * kw, n * h_out * w_out):
         raise ValueError("cache['cols'] does not match cache['x_shape'] and "
                          f"cache['w'], got shape {cols.shape}")
     dout = _check_float_array(dout, "dout", shape=(n, c_out, h_out, w_out))
     dout = dout.astype(w.dtype, copy=False)
 
     db = dout.sum(axis=(0, 2, 3)) if cache["has_bias"] else None
-    d_mat = dout.reshape(n, groups, c_out // groups, h_out * w_out)
+    # dout in the layout of cols: (g, C_out/g, N * H_out * W_out)
+    d_mat = dout.transpose(1, 0, 2, 3).reshape(groups, c_out // groups, -1)
     w_mat = w.reshape(groups, c_out // groups, c_group * kh * kw)
-    dw = (d_mat @ cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(w.shape)
+    dw = (d_mat @ cols.transpose(0, 2, 1)).reshape(w.shape)  # sums over images too
     dcols = (w_mat.transpose(0, 2, 1) @ d_mat).reshape(
-        n, groups, c_group, kh, kw, h_out, w_out)
+        groups, c_group, kh, kw, n, h_out, w_out)
 
     # col2im: kernel tap (i, j) of every patch lands on a strided grid of pixels
     (sh, sw), (ph, pw), (dh, dw_) = stride, padding, dilation
-    dx = np.zeros((n, groups, c_group, height + 2 * ph, width + 2 * pw), w.dtype)
+    dx = np.zeros((groups, c_group, n, height + 2 * ph, width + 2 * pw), w.dtype)
     for i in range(kh):
         for j in range(kw):
             dx[..., i * dh: i * dh + sh * (h_out - 1) + 1: sh,
-               j * dw_: j * dw_ + sw * (w_out - 1) + 1: sw] += dcols[:, :, :, i, j]
-    dx = dx.reshape(n, c_in, height + 2 * ph, width + 2 * pw)
+               j * dw_: j * dw_ + sw * (w_out - 1) + 1: sw] += dcols[:, :, i, j]
+    dx = dx.reshape(c_in, n, height + 2 * ph, width + 2 * pw).transpose(1, 0, 2, 3)
     return np.ascontiguousarray(dx[:, :, ph: ph + height, pw: pw + width]), dw, db
 # --8<-- [end:backward]
 
@@ -352,7 +356,7 @@ def _check_conv_cache(cache):
     _check_bool(cache["has_bias"], "cache['has_bias']")
     cols = cache["cols"]
     # the patches are not scanned for NaN again (x was, in the forward pass): too slow
-    if not isinstance(cols, np.ndarray) or cols.dtype != w.dtype or cols.ndim != 4:
+    if not isinstance(cols, np.ndarray) or cols.dtype != w.dtype or cols.ndim != 3:
         raise ValueError("cache['cols'] must be the patch matrix of conv2d_forward, "
                          f"got {type(cols).__name__}")
     return cols, w, x_shape, stride, padding, dilation

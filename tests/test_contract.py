@@ -409,7 +409,7 @@ def _conv_bad_caches():
     cache = _conv_backward_valid()["cache"]
     return [None, [], {}, *({k: v for k, v in cache.items() if k != key} for key in cache),
             {**cache, "w": _with(cache["w"], np.nan)}, {**cache, "w": cache["w"][:, :1]},
-            {**cache, "cols": cache["cols"][:1]}, {**cache, "cols": cache["cols"].astype(np.float32)},
+            {**cache, "cols": cache["cols"][:, :1]}, {**cache, "cols": cache["cols"].astype(np.float32)},
             {**cache, "x_shape": (2, 4, 6)}, {**cache, "stride": 0}, {**cache, "has_bias": "yes"}]
 
 

@@ -242,7 +242,7 @@ def test_backward_refuses_a_cache_whose_patches_do_not_match(rng):
     x, weight, bias, kw = _problem(rng, SETTINGS[0])
     out, cache = conv2d_forward(x, weight, bias, **kw)
     with pytest.raises(ValueError, match="cache"):
-        conv2d_backward(out, {**cache, "cols": cache["cols"][:1]})
+        conv2d_backward(out, {**cache, "cols": cache["cols"][:, :1]})
 
 
 def test_bad_arguments_are_refused_with_their_names(rng):
