@@ -190,6 +190,34 @@ def test_ema_inputs_are_not_mutated(rng):
     assert state["n_averaged"] == 1 and new["n_averaged"] == 2
 
 
+def test_ema_last_m_snapshots_carry_weight_one_minus_decay_to_the_m():
+    """The page: with decay 0.9 the last 22 snapshots carry about 90% of the weight (1 - 0.9**22)."""
+    for decay, m, k in ((0.9, 22, 40), (0.5, 3, 10), (0.99, 10, 30)):
+        snaps = [{"w": np.array([0.0 if i < k - m else 1.0])} for i in range(k)]
+        got = _ema_of(snaps, decay)["averaged"]["w"][0]
+        assert got == pytest.approx(1 - decay ** m, rel=1e-12)
+    assert 0.90 < 1 - 0.9 ** 22 < 0.91 and 1 - 0.9 ** 21 < 0.90
+
+
+def test_ema_with_decay_0999_still_holds_the_first_snapshot_after_100_updates():
+    """Pitfall: the first update copies, and with decay 0.999 that first snapshot keeps weight
+    0.999**99 (about 0.905) after 100 updates: the EMA still sits near the early weights."""
+    snaps = [{"w": np.array([1.0])}] + [{"w": np.array([0.0])} for _ in range(99)]
+    got = _ema_of(snaps, 0.999)["averaged"]["w"][0]
+    assert got == pytest.approx(0.999 ** 99, rel=1e-12)
+    assert 0.905 < got < 0.906
+    snaps += [{"w": np.array([0.0])} for _ in range(900)]
+    assert 0.367 < _ema_of(snaps, 0.999)["averaged"]["w"][0] < 0.369  # after 1000 updates
+
+
+def test_ema_of_a_steady_drift_lags_by_decay_over_one_minus_decay():
+    """The page's lag: for snapshots w_k = k, the EMA settles at k - decay / (1 - decay)."""
+    for decay in (0.5, 0.9, 0.99):
+        snaps = [{"w": np.array([float(k)])} for k in range(1, 3001)]
+        got = _ema_of(snaps, decay)["averaged"]["w"][0]
+        assert got == pytest.approx(3000 - decay / (1 - decay), rel=1e-12)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_ema_dtype_is_kept(rng, dtype):
     state = _ema_of(_snapshots(rng, 3, dtype), 0.9)
@@ -320,3 +348,16 @@ def test_on_a_convex_loss_the_average_beats_the_mean_snapshot_but_not_always_the
     state = swa_update(swa_update(init_swa_state(at_minimum), at_minimum), away)
     assert loss(state["averaged"]) == pytest.approx(0.5, rel=1e-15)
     assert loss(state["averaged"]) > loss(at_minimum)
+
+
+def test_the_figures_ema_loss_lies_between_the_iterates_and_the_swa_average():
+    """The figure's run (seed 1): over the last 40 snapshots the mean loss of the current weights is
+    above that of the EMA (decay 0.9, about the last 20 snapshots), which is above that of SWA (all ~80)."""
+    from tests.helpers import load_figure_module
+
+    figure = load_figure_module("swa")
+    path, averages, emas, avg_steps = figure._run()
+    assert len(avg_steps) == 80 and avg_steps[0] == 200
+    iterates = figure._loss(path[avg_steps[-40:] + 1]).mean()
+    ema, swa = figure._loss(emas[-40:]).mean(), figure._loss(averages[-40:]).mean()
+    assert iterates > 3 * ema and ema > 2 * swa
