@@ -1,17 +1,19 @@
-"""Stochastic weight averaging (SWA).
+"""Stochastic weight averaging (SWA), and its exponential cousin (EMA of the weights).
 
 Keep training with a constant or cyclical learning rate late in training, and average
 the weights visited at regular intervals with equal weights. The average sits nearer the
 centre of a wide, flat region of low loss than any single iterate, which tends to
-generalize better.
+generalize better. An exponential moving average (EMA) of the weights instead weights
+recent snapshots most: :func:`ema_update`.
 
 After averaging, the running statistics of any batch-normalization layer no longer match
-the averaged
-weights: recompute them with one pass over the training data (PyTorch's
+the averaged weights: recompute them with one pass over the training data (PyTorch's
 ``torch.optim.swa_utils.update_bn``).
 
 Reference: Izmailov, Podoprikhin, Garipov, Vetrov and Wilson, "Averaging Weights Leads
-to Wider Optima and Better Generalization", UAI 2018.
+to Wider Optima and Better Generalization", UAI 2018. The EMA of the weights is a
+variant of Polyak averaging with exponential instead of equal weights, as in PyTorch's
+``torch.optim.swa_utils.get_ema_multi_avg_fn``.
 """
 
 import numpy as np
@@ -31,8 +33,9 @@ def init_swa_state(params):
     -------
     state : dict
         ``{"averaged": dict of copies of params, "n_averaged": 0}``. The first
-        :func:`swa_update` replaces the copies, so the average holds only the snapshots
-        given to :func:`swa_update` (as ``torch.optim.swa_utils.AveragedModel``).
+        :func:`swa_update` (or :func:`ema_update`) replaces the copies, so the average
+        holds only the snapshots given to it (as ``torch.optim.swa_utils.AveragedModel``
+        does).
     """
     params = _check_params(params, "params")
     return {"averaged": {k: v.copy() for k, v in params.items()}, "n_averaged": 0}
@@ -69,6 +72,47 @@ def swa_update(state, params):
 # --8<-- [end:update]
 
 
+# --8<-- [start:ema]
+def ema_update(state, params, decay):
+    """Fold one snapshot of ``params`` into an exponential moving average (EMA).
+
+    ``average <- decay * average + (1 - decay) * params``, so the snapshot taken ``j``
+    updates ago weighs ``(1 - decay) * decay**j`` (the first one ``decay**j``): recent
+    snapshots count most. As in :func:`swa_update`, the first update
+    (``n_averaged == 0``) copies ``params``. This is PyTorch's
+    ``AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay))``
+    (``torch.optim.swa_utils``).
+
+    Parameters
+    ----------
+    state : dict from :func:`init_swa_state` or a previous :func:`ema_update`
+    params : dict of str -> ndarray of float, same keys, shapes and dtypes as the
+        state's average
+    decay : float in [0, 1]; 0 keeps only the last snapshot, 1 only the first
+
+    Returns
+    -------
+    new_state : dict, a new average and ``n_averaged + 1`` (``state`` and ``params``
+        are not modified)
+    """
+    averaged, n = _check_swa_state(state)
+    params = _check_params(params, "params")
+    _check_same_layout(averaged, params, "params", "state['averaged']")
+    decay = _check_number(decay, "decay", 0, 1)
+    new = {}
+    for key, avg in averaged.items():
+        p = params[key]
+        if n == 0:
+            new[key] = p.copy()
+            continue
+        w = avg.dtype.type(1.0 - decay)  # the new snapshot's weight
+        diff = p - avg
+        # avg + w * diff, computed as torch.lerp does: w = 1 returns p exactly
+        new[key] = avg + w * diff if w < 0.5 else p - diff * (1 - w)
+    return {"averaged": new, "n_averaged": n + 1}
+# --8<-- [end:ema]
+
+
 # --8<-- [start:schedule]
 def swa_should_update(step, start, every):
     """Whether to add the weights after ``step`` to the average: from ``start`` on,
@@ -94,8 +138,8 @@ def swa_should_update(step, start, every):
 
 def _check_swa_state(state):
     if not isinstance(state, dict) or set(state) != {"averaged", "n_averaged"}:
-        raise TypeError("state must be the dict returned by init_swa_state or "
-                        "swa_update (keys 'averaged', 'n_averaged')")
+        raise TypeError("state must be the dict returned by init_swa_state, "
+                        "swa_update or ema_update (keys 'averaged', 'n_averaged')")
     n = _check_int(state["n_averaged"], "state['n_averaged']", 0)
     return _check_params(state["averaged"], "state['averaged']"), n
 
@@ -145,3 +189,20 @@ def _check_int(value, name, low):
     if value < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value}")
     return int(value)
+
+
+def _check_number(value, name, low=-np.inf, high=np.inf, low_open=False,
+                  high_open=False):
+    left = "(" if low_open or low == -np.inf else "["
+    right = ")" if high_open or high == np.inf else "]"
+    interval = f"{left}{low:g}, {high:g}{right}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in {interval}, "
+                        f"got {type(value).__name__}")
+    value = float(value)
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    if not (np.isfinite(value) and above and below):  # NaN fails every comparison
+        raise ValueError(f"{name} must be in {interval}, got {value}")
+    return value

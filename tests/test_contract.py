@@ -808,6 +808,8 @@ def _swa_bad_states():
 
 case("swa.init_swa_state", lambda: {"params": _model()}, params=bad_params(_model()))
 case("swa.swa_update", _swa_valid, state=_swa_bad_states(), params=bad_twins(_model()))
+case("swa.ema_update", lambda: {**_swa_valid(), "decay": 0.9}, state=_swa_bad_states(),
+     params=bad_twins(_model()), decay=bad_numbers(-0.1, 1.5))
 case("swa.swa_should_update", lambda: {"step": 5, "start": 2, "every": 3},
      step=bad_ints(-1), start=bad_ints(-1), every=bad_ints(0))
 
@@ -1160,7 +1162,8 @@ def test_optimizer_steps_keep_every_shape_and_dtype(shape, dtype, decoupled):
     outputs = [adam.adam_step(params, grads, adam.init_adam_state(params), decoupled=decoupled)[0],
                momentum.momentum_step(params, grads, momentum.init_momentum_state(params), lr=0.1)[0],
                gd_step(params, grads, 0.1),
-               swa.swa_update(swa.init_swa_state(params), params)["averaged"]]
+               swa.swa_update(swa.init_swa_state(params), params)["averaged"],
+               swa.ema_update(swa.swa_update(swa.init_swa_state(params), params), params, 0.9)["averaged"]]
     for out in outputs:
         assert {k: (v.shape, v.dtype) for k, v in out.items()} == layout
 

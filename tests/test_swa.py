@@ -1,4 +1,4 @@
-"""Tests of snippets/swa.py: the running average, the schedule, batch-norm recomputation, bad input."""
+"""Tests of snippets/swa.py: the running average, the EMA, the schedule, batch-norm statistics, bad input."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from snippets.batchnorm import batchnorm_forward, init_batchnorm
-from snippets.swa import init_swa_state, swa_should_update, swa_update
+from snippets.swa import ema_update, init_swa_state, swa_should_update, swa_update
 
 
 def _snapshots(rng, k, dtype=np.float64):
@@ -120,6 +120,121 @@ def test_bn_recomputation_is_not_done_with_momentum_zero(rng):
     assert np.all(np.abs(one_over_k["running_var"] - 9.0) < 6.0)
 
 
+# The exponential moving average ----------------------------------------------------------------------
+
+
+def _ema_of(snaps, decay):
+    state = init_swa_state(snaps[0])
+    for p in snaps:
+        state = ema_update(state, p, decay)
+    return state
+
+
+def test_ema_after_k_updates_is_the_geometric_weighting_of_the_snapshots(rng):
+    """Closed form: after snapshots p_1..p_k, ema = decay**(k-1) p_1 + sum_j (1-decay) decay**(k-j) p_j."""
+    decay, snaps = 0.7, _snapshots(rng, 6)
+    k = len(snaps)
+    weights = np.array([decay ** (k - 1)] + [(1 - decay) * decay ** (k - j) for j in range(2, k + 1)])
+    assert weights.sum() == pytest.approx(1.0, abs=1e-15)
+    state = _ema_of(snaps, decay)
+    assert state["n_averaged"] == k
+    for key in ("W1", "b1"):
+        expected = np.tensordot(weights, np.stack([p[key] for p in snaps]), axes=1)
+        np.testing.assert_allclose(state["averaged"][key], expected, rtol=1e-13, atol=1e-14)
+
+
+def test_ema_with_decay_zero_is_the_last_snapshot(rng):
+    snaps = _snapshots(rng, 4)
+    state = _ema_of(snaps, 0.0)
+    for key in ("W1", "b1"):
+        np.testing.assert_array_equal(state["averaged"][key], snaps[-1][key])
+
+
+def test_ema_with_decay_one_keeps_the_first_snapshot(rng):
+    """decay = 1 never moves after the first update, which copies (the weights at init are not used)."""
+    start, *snaps = _snapshots(rng, 5)
+    state = init_swa_state(start)
+    for p in snaps:
+        state = ema_update(state, p, 1.0)
+    for key in ("W1", "b1"):
+        np.testing.assert_array_equal(state["averaged"][key], snaps[0][key])
+
+
+def test_ema_first_update_copies_whatever_the_decay(rng):
+    start, first = _snapshots(rng, 2)
+    state = ema_update(init_swa_state(start), first, 0.9)
+    np.testing.assert_array_equal(state["averaged"]["W1"], first["W1"])
+    assert state["averaged"]["W1"] is not first["W1"]
+
+
+def test_ema_weights_recent_snapshots_more_than_swa(rng):
+    """The page's contrast: one early 1 among zeros keeps weight 1/4 in SWA but decay**3 in the EMA."""
+    snaps = [{"w": np.full(2, value)} for value in (1.0, 0.0, 0.0, 0.0)]
+    np.testing.assert_allclose(_ema_of(snaps, 0.5)["averaged"]["w"], 0.5 ** 3, rtol=1e-15)
+    swa = init_swa_state(snaps[0])
+    for p in snaps:
+        swa = swa_update(swa, p)
+    np.testing.assert_allclose(swa["averaged"]["w"], 0.25)
+
+
+def test_ema_inputs_are_not_mutated(rng):
+    snaps = _snapshots(rng, 3)
+    state = ema_update(init_swa_state(snaps[0]), snaps[0], 0.9)
+    before = {k: v.copy() for k, v in state["averaged"].items()}
+    snap_copy = {k: v.copy() for k, v in snaps[1].items()}
+    new = ema_update(state, snaps[1], 0.9)
+    for key in before:
+        np.testing.assert_array_equal(state["averaged"][key], before[key])
+        np.testing.assert_array_equal(snaps[1][key], snap_copy[key])
+        assert new["averaged"][key] is not state["averaged"][key]
+    assert state["n_averaged"] == 1 and new["n_averaged"] == 2
+
+
+def test_ema_last_m_snapshots_carry_weight_one_minus_decay_to_the_m():
+    """The page: with decay 0.9 the last 22 snapshots carry about 90% of the weight (1 - 0.9**22)."""
+    for decay, m, k in ((0.9, 22, 40), (0.5, 3, 10), (0.99, 10, 30)):
+        snaps = [{"w": np.array([0.0 if i < k - m else 1.0])} for i in range(k)]
+        got = _ema_of(snaps, decay)["averaged"]["w"][0]
+        assert got == pytest.approx(1 - decay ** m, rel=1e-12)
+    assert 0.90 < 1 - 0.9 ** 22 < 0.91 and 1 - 0.9 ** 21 < 0.90
+
+
+def test_ema_with_decay_0999_still_holds_the_first_snapshot_after_100_updates():
+    """Pitfall: the first update copies, and with decay 0.999 that first snapshot keeps weight
+    0.999**99 (about 0.905) after 100 updates: the EMA still sits near the early weights."""
+    snaps = [{"w": np.array([1.0])}] + [{"w": np.array([0.0])} for _ in range(99)]
+    got = _ema_of(snaps, 0.999)["averaged"]["w"][0]
+    assert got == pytest.approx(0.999 ** 99, rel=1e-12)
+    assert 0.905 < got < 0.906
+    snaps += [{"w": np.array([0.0])} for _ in range(900)]
+    assert 0.367 < _ema_of(snaps, 0.999)["averaged"]["w"][0] < 0.369  # after 1000 updates
+
+
+def test_ema_of_a_steady_drift_lags_by_decay_over_one_minus_decay():
+    """The page's lag: for snapshots w_k = k, the EMA settles at k - decay / (1 - decay)."""
+    for decay in (0.5, 0.9, 0.99):
+        snaps = [{"w": np.array([float(k)])} for k in range(1, 3001)]
+        got = _ema_of(snaps, decay)["averaged"]["w"][0]
+        assert got == pytest.approx(3000 - decay / (1 - decay), rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ema_dtype_is_kept(rng, dtype):
+    state = _ema_of(_snapshots(rng, 3, dtype), 0.9)
+    assert all(v.dtype == dtype for v in state["averaged"].values())
+
+
+@given(k=st.integers(1, 15), decay=st.floats(0.0, 1.0), seed=st.integers(0, 2**32 - 1))
+def test_ema_is_a_convex_combination_of_the_snapshots(k, decay, seed):
+    """Weights (1-decay) decay**j and decay**(k-1) are >= 0 and sum to 1: the EMA stays in the range."""
+    rng = np.random.default_rng(seed)
+    snaps = [{"w": rng.normal(size=5)} for _ in range(k)]
+    stacked = np.stack([p["w"] for p in snaps])
+    ema = _ema_of(snaps, decay)["averaged"]["w"]
+    assert np.all(ema >= stacked.min(axis=0) - 1e-12)
+    assert np.all(ema <= stacked.max(axis=0) + 1e-12)
+
+
 # Bad input --------------------------------------------------------------------------------------------
 
 
@@ -177,6 +292,23 @@ def test_bad_schedule_arguments_are_rejected(step, start, every, error, name):
         swa_should_update(step, start, every)
 
 
+@pytest.mark.parametrize(("decay", "error"), [
+    (-0.1, ValueError), (1.5, ValueError), (np.nan, ValueError), (True, TypeError), ("0.9", TypeError),
+])
+def test_bad_ema_decay_is_rejected(decay, error):
+    state = init_swa_state({"w": np.ones(2)})
+    with pytest.raises(error, match=r"\bdecay must be"):
+        ema_update(state, {"w": np.ones(2)}, decay)
+
+
+def test_ema_refuses_nan_in_the_state_or_the_snapshot():
+    good = {"w": np.ones(2)}
+    with pytest.raises(ValueError, match=r"state\['averaged'\]\['w'\] must be finite"):
+        ema_update({"averaged": {"w": np.array([1.0, np.nan])}, "n_averaged": 2}, good, 0.9)
+    with pytest.raises(ValueError, match=r"\bparams\['w'\] must be finite"):
+        ema_update(init_swa_state(good), {"w": np.array([np.nan, 1.0])}, 0.9)
+
+
 def test_non_integer_count_is_rejected():
     with pytest.raises(TypeError, match="n_averaged"):
         swa_update({"averaged": {"w": np.ones(2)}, "n_averaged": 1.5}, {"w": np.ones(2)})
@@ -216,3 +348,16 @@ def test_on_a_convex_loss_the_average_beats_the_mean_snapshot_but_not_always_the
     state = swa_update(swa_update(init_swa_state(at_minimum), at_minimum), away)
     assert loss(state["averaged"]) == pytest.approx(0.5, rel=1e-15)
     assert loss(state["averaged"]) > loss(at_minimum)
+
+
+def test_the_figures_ema_loss_lies_between_the_iterates_and_the_swa_average():
+    """The figure's run (seed 1): over the last 40 snapshots the mean loss of the current weights is
+    above that of the EMA (decay 0.9, about the last 20 snapshots), which is above that of SWA (all ~80)."""
+    from tests.helpers import load_figure_module
+
+    figure = load_figure_module("swa")
+    path, averages, emas, avg_steps = figure._run()
+    assert len(avg_steps) == 80 and avg_steps[0] == 200
+    iterates = figure._loss(path[avg_steps[-40:] + 1]).mean()
+    ema, swa = figure._loss(emas[-40:]).mean(), figure._loss(averages[-40:]).mean()
+    assert iterates > 3 * ema and ema > 2 * swa

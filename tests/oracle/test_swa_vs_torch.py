@@ -3,14 +3,19 @@
 Conventions: AveragedModel copies the model at construction and replaces that copy at the first
 ``update_parameters`` call (n_averaged 0 -> 1); ours does the same with init_swa_state / swa_update.
 PyTorch averages with a lerp by 1/(n + 1); ours adds (p - avg)/(n + 1): equal up to rounding.
+For the EMA, ``AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay))`` copies at the first
+update and then lerps by 1 - decay (``torch._foreach_lerp_``); ema_update does the same lerp in NumPy,
+equal up to rounding (PyTorch's vectorized kernel may fuse the multiply-add).
 """
 
 import numpy as np
+import pytest
 
 from snippets.batchnorm import batchnorm_forward, init_batchnorm
-from snippets.swa import init_swa_state, swa_update
+from snippets.swa import ema_update, init_swa_state, swa_update
 
 TOL = 1e-12
+EMA_TOL = {"float64": 1e-12, "float32": 1e-6}
 
 
 def test_average_matches_averaged_model_over_several_updates(torch, rng):
@@ -50,3 +55,29 @@ def test_bn_recomputation_matches_update_bn(torch, rng):
         _, _, state = batchnorm_forward(x, gamma, beta, state, momentum=1.0 / k)
     np.testing.assert_allclose(state["running_mean"], layer.running_mean.numpy(), rtol=TOL, atol=TOL)
     np.testing.assert_allclose(state["running_var"], layer.running_var.numpy(), rtol=TOL, atol=TOL)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_ema_matches_averaged_model_with_get_ema_multi_avg_fn(torch, rng, dtype):
+    tdtype = getattr(torch, dtype)
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.Tanh(), torch.nn.Linear(3, 2)).to(tdtype)
+    ema_model = torch.optim.swa_utils.AveragedModel(
+        model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(0.9))
+    names = {"0.weight": "W1", "0.bias": "b1", "2.weight": "W2", "2.bias": "b2"}
+
+    def ours_from(m):
+        return {names[n]: p.detach().numpy().copy() for n, p in m.named_parameters()}
+
+    state = init_swa_state(ours_from(model))
+    for _ in range(9):
+        with torch.no_grad():  # stands in for an SGD step: any new weights will do
+            for p in model.parameters():
+                p.copy_(torch.tensor(rng.normal(size=tuple(p.shape))))
+        ema_model.update_parameters(model)
+        state = ema_update(state, ours_from(model), 0.9)
+        theirs = {names[n.removeprefix("module.")]: p.detach().numpy()
+                  for n, p in ema_model.named_parameters()}
+        for key, value in state["averaged"].items():
+            assert value.dtype == theirs[key].dtype == np.dtype(dtype)
+            np.testing.assert_allclose(value, theirs[key], rtol=EMA_TOL[dtype], atol=EMA_TOL[dtype])
+        assert state["n_averaged"] == int(ema_model.n_averaged)

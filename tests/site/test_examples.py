@@ -233,3 +233,17 @@ def test_batch_norm_example_has_no_bias_before_batch_norm(monkeypatch):
     logits, cache, _ = namespace["forward"](params, X, states, training=True)
     grads = namespace["backward"](params, logits, cache, y)
     assert set(grads) == set(params)
+
+
+def test_tuning_example_uses_the_digits_split_and_asserts_its_answer():
+    """The tuning study selects on the same validation split as the digits example (the same
+    split code, so the same images), touches the test set once, and asserts what its answer says."""
+    split = re.search(r"^X, y = load_digits.*?stratify=y_dev\)\n", _code("digits"), re.S | re.M)
+    assert split and split.group(0) in _code("tuning")
+    code = _code("tuning")
+    assert re.search(r"^assert test_accuracy >= 0\.95\b", code, re.MULTILINE)
+    assert re.search(r"^assert wins >= 4 and np\.median\(random_best\) < grid_best", code, re.MULTILINE)
+    assert code.count("X_test_std") == 2  # standardized once, predicted once
+    assert "sample_configs(space, 16, rng)" in code and "grid_configs(space, k)" in code
+    answer = _notebook(ROOT / "docs/examples/tuning.py").cells[-1].source
+    assert "at least 95%" in answer and "at least four" in answer
