@@ -264,10 +264,23 @@ def test_momentum_outside_unit_interval_is_rejected(momentum):
         batchnorm_forward(np.ones((4, 2)), gamma, beta, state, momentum=momentum)
 
 
-def test_momentum_none_is_rejected():
+def test_momentum_none_without_a_batch_count_is_rejected():
+    """momentum=None (PyTorch's cumulative average) is allowed, but it needs the count of batches
+    seen: a state without "num_batches_tracked" cannot give the k-th batch its weight 1/k."""
+    gamma, beta, _ = init_batchnorm(2)
+    legacy = {"running_mean": np.zeros(2), "running_var": np.ones(2)}
+    with pytest.raises(ValueError, match=r"momentum=None .* needs the batch count "
+                                         r"state\['num_batches_tracked'\]"):
+        batchnorm_forward(np.ones((4, 2)), gamma, beta, legacy, momentum=None)
+    # evaluation mode does not update the statistics: no count needed
+    batchnorm_forward(np.ones((4, 2)), gamma, beta, legacy, training=False, momentum=None)
+
+
+@pytest.mark.parametrize("momentum", ["x", "0.1", True, [0.1]])
+def test_momentum_of_wrong_type_is_rejected(momentum):
     gamma, beta, state = init_batchnorm(2)
     with pytest.raises(TypeError, match="momentum must be a number"):
-        batchnorm_forward(np.ones((4, 2)), gamma, beta, state, momentum=None)
+        batchnorm_forward(np.ones((4, 2)), gamma, beta, state, momentum=momentum)
 
 
 @pytest.mark.parametrize("eps", [0.0, -1e-5, float("inf")])
