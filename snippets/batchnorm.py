@@ -107,8 +107,9 @@ def batchnorm_forward(x, gamma, beta, state, *, training=True, momentum=0.1, eps
         # Python floats: they never upcast float32 statistics
         momentum = _check_number(momentum, "momentum", 0, 1)
     elif training and state is not None and count is None:
-        raise ValueError("momentum=None (a cumulative average) needs the batch count "
-                         "state['num_batches_tracked'] (see init_batchnorm)")
+        raise ValueError("state must have the batch count 'num_batches_tracked' "
+                         "(see init_batchnorm) when momentum is None: the cumulative "
+                         "average weights the k-th batch 1/k")
     eps = _check_number(eps, "eps", 0, low_open=True)
     dt = x.dtype.type
 
