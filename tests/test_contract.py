@@ -477,6 +477,19 @@ case("dropout.dropout_backward",
      da=bad_arrays(A), mask=[None, (A > 0).astype(int), (A > 0)[:, :2], "mask"],
      keep_prob=bad_numbers(0.0, 1.5))
 
+A4 = np.random.default_rng(12).normal(size=(3, 4, 2, 5))  # (N, C, H, W), H != W
+MASK4 = np.random.default_rng(13).random((3, 4, 1, 1)) < 0.8
+case("dropout.dropout2d_forward", lambda: {"a": A4.copy(), "keep_prob": 0.8, "rng": _rng(),
+                                           "training": True},
+     a=[*bad_arrays(A4), A4[0], A4[:, :, 0], A4[None], A],  # 3-D is Dropout1d's, not ours
+     keep_prob=bad_numbers(0.0, -0.5, 1.5), rng=BAD_RNGS, training=BAD_BOOLS)
+case("dropout.dropout2d_backward", lambda: {"da": A4.copy(), "mask": MASK4.copy(), "keep_prob": 0.8},
+     da=[*bad_arrays(A4), A4[0], A4[:, :3], A4[:, :, :, :2].T],
+     mask=[None, "mask", MASK4.astype(int), MASK4.astype(float), MASK4[:, :3], MASK4[..., 0, 0],
+           np.broadcast_to(MASK4, A4.shape), MASK4[:2]],
+     keep_prob=bad_numbers(0.0, 1.5))
+
+
 def _mc_forward(x, rng):
     from snippets.dropout import dropout_forward
 
