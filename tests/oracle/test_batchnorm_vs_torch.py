@@ -130,7 +130,7 @@ def _compare(torch, layer, forward, backward, x, gamma, beta, state, training, m
 
 
 @pytest.mark.parametrize("momentum", [None, 0.3])
-def test_momentum_none_is_torchs_cumulative_average_over_batches_of_1_to_9(torch, rng, momentum):
+def test_momentum_none_is_torchs_cumulative_average_over_batches_of_2_to_9(torch, rng, momentum):
     """Batches of 2, 9, 3, 2, 5, 4 through nn.BatchNorm1d(momentum=None): the k-th gets weight 1/k.
     The sizes differ, so a size-weighted average or a fixed momentum would drift from PyTorch's."""
     layer = _layer(torch, torch.nn.BatchNorm1d, 4, torch.float64, momentum=momentum)
