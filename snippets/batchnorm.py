@@ -116,8 +116,9 @@ def batchnorm_forward(x, gamma, beta, state, *, training=True, momentum=0.1, eps
     batch_stats = training or state is None  # without running statistics: always
     if batch_stats:
         if n < 2:
-            raise ValueError("x must have at least 2 rows for batch statistics "
-                             f"(training mode, or state None), got {n}")
+            mode = "in training mode" if training else "without running statistics"
+            raise ValueError(f"x must have at least 2 rows {mode} (a batch variance), "
+                             f"got {n}")
         mean = x.mean(axis=0)
         var = x.var(axis=0)  # biased: divide by N, used to normalize
     else:

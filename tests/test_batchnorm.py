@@ -497,7 +497,7 @@ def test_without_running_statistics_evaluation_uses_the_batch_statistics(rng):
         np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-12)
         np.testing.assert_allclose(out.var(axis=0), 1, rtol=1e-9)
     np.testing.assert_array_equal(outs[0][0], outs[1][0])
-    with pytest.raises(ValueError, match="at least 2 rows for batch statistics"):
+    with pytest.raises(ValueError, match="at least 2 rows without running statistics"):
         batchnorm_forward(x[:1], gamma, beta, None, training=False)
 
 
