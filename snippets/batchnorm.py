@@ -124,7 +124,8 @@ def batchnorm_forward(x, gamma, beta, state, *, training=True, momentum=0.1, eps
     else:
         mean, var = running_mean.astype(x.dtype), running_var.astype(x.dtype)
 
-    new_state = None if state is None else {k: np.copy(v) for k, v in state.items()}
+    new_state = None if state is None else {
+        **state, "running_mean": running_mean.copy(), "running_var": running_var.copy()}
     if training and state is not None:
         # divide by N - 1, used for the running average
         unbiased_var = var * dt(n / (n - 1))

@@ -450,6 +450,9 @@ def test_num_batches_tracked_counts_the_training_batches_only(rng):
         _, _, state = batchnorm_forward(_batch(rng), gamma, beta, state, momentum=0.1)
     _, _, after_eval = batchnorm_forward(_batch(rng), gamma, beta, state, training=False)
     assert state["num_batches_tracked"] == after_eval["num_batches_tracked"] == 3
+    assert type(after_eval["num_batches_tracked"]) is int  # still a count the next call accepts
+    _, _, state = batchnorm_forward(_batch(rng), gamma, beta, after_eval, momentum=None)
+    assert state["num_batches_tracked"] == 4
 
 
 def test_a_state_without_a_count_still_works_with_a_numeric_momentum(rng):
