@@ -141,7 +141,7 @@ def batchnorm_forward(x, gamma, beta, state, *, training=True, momentum=0.1, eps
     inv_std = 1 / np.sqrt(var + dt(eps))
     x_hat = (x - mean) * inv_std
     if gamma is None:  # affine=False: the normalized values are the output
-        out, cache_gamma = x_hat, None
+        out, cache_gamma = x_hat.copy(), None  # a copy: out may be changed in place
     else:
         cache_gamma = gamma.astype(x.dtype)
         out = (cache_gamma * x_hat + beta.astype(x.dtype)).astype(x.dtype, copy=False)
