@@ -5,10 +5,13 @@ expected activation is unchanged and nothing needs rescaling at test time.
 
 Convention: ``keep_prob`` is the probability of *keeping* a unit (Andrew Ng's course,
 CS231n, TF1). PyTorch's ``nn.Dropout(p)`` and Keras' ``Dropout(rate)`` take the
-probability of *dropping* one: ``keep_prob = 1 - p``.
+probability of *dropping* one: ``keep_prob = 1 - p``. The same holds for channel
+dropout, :func:`dropout2d_forward`, and PyTorch's ``nn.Dropout2d(p)``.
 
 Reference: Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks from
-Overfitting", JMLR 15, 2014; Gal and Ghahramani, ICML 2016, for Monte Carlo dropout.
+Overfitting", JMLR 15, 2014; Gal and Ghahramani, ICML 2016, for Monte Carlo dropout;
+Tompson et al., "Efficient Object Localization Using Convolutional Networks", CVPR 2015,
+for channel dropout.
 """
 
 import numpy as np
@@ -72,6 +75,65 @@ def dropout_backward(da, mask, keep_prob):
                          f"{mask.shape}")
     return da * mask / da.dtype.type(keep_prob)
 # --8<-- [end:backward]
+
+
+# --8<-- [start:channel]
+def dropout2d_forward(a, keep_prob, rng, training=True):
+    """Channel dropout for convolutional feature maps: keep or drop whole channels.
+
+    Neighbouring pixels of a feature map are strongly correlated, so dropping single
+    pixels removes little; one mask value per (example, channel), broadcast over H and
+    W, drops the whole map (Tompson et al. 2015; PyTorch's ``nn.Dropout2d``, whose ``p``
+    is the drop probability: ``keep_prob = 1 - p``). Survivors are scaled by
+    ``1 / keep_prob``, as in :func:`dropout_forward`.
+
+    Parameters
+    ----------
+    a : ndarray of float, shape (N, C, H, W)
+    keep_prob : float in (0, 1]
+        Probability that a channel is kept.
+    rng : numpy.random.Generator
+    training : bool
+        At test time channel dropout is the identity (no mask).
+
+    Returns
+    -------
+    out : ndarray, shape (N, C, H, W), dtype of ``a``
+    mask : ndarray of bool, shape (N, C, 1, 1) (None when not training)
+    """
+    a = _check_float_array(a, "a", ndim=4)
+    _check_number(keep_prob, "keep_prob", 0, 1, low_open=True)
+    _check_rng(rng)
+    if not _check_bool(training, "training"):
+        return a, None
+    n, channels = a.shape[:2]
+    uniform = np.float64 if a.dtype == np.float64 else np.float32
+    mask = rng.random((n, channels, 1, 1), dtype=uniform) < keep_prob
+    out = a * mask / a.dtype.type(keep_prob)  # the mask broadcasts over H and W
+    return out, mask
+
+
+def dropout2d_backward(da, mask, keep_prob):
+    """Gradient of channel dropout: dropout's gradient, with each channel's mask value
+    spread over its H x W positions.
+
+    Parameters
+    ----------
+    da : ndarray of float, shape (N, C, H, W)
+    mask : ndarray of bool, shape (N, C, 1, 1), from :func:`dropout2d_forward`
+    keep_prob : float in (0, 1], the value used in the forward pass
+
+    Returns
+    -------
+    ndarray, shape (N, C, H, W), dtype of ``da``
+    """
+    da = _check_float_array(da, "da", ndim=4)
+    mask = np.asarray(mask)
+    if mask.shape != (*da.shape[:2], 1, 1):
+        raise ValueError(f"mask must have shape (N, C, 1, 1) = {(*da.shape[:2], 1, 1)} "
+                         f"for da of shape {da.shape}, got {mask.shape}")
+    return dropout_backward(da, np.broadcast_to(mask, da.shape), keep_prob)
+# --8<-- [end:channel]
 
 
 # --8<-- [start:mc]

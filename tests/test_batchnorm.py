@@ -5,7 +5,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from snippets.batchnorm import batchnorm_backward, batchnorm_forward, init_batchnorm
+from snippets.batchnorm import (
+    batchnorm2d_backward,
+    batchnorm2d_forward,
+    batchnorm_backward,
+    batchnorm_forward,
+    init_batchnorm,
+)
 
 
 def _batch(rng, n=32, features=5):
@@ -264,10 +270,23 @@ def test_momentum_outside_unit_interval_is_rejected(momentum):
         batchnorm_forward(np.ones((4, 2)), gamma, beta, state, momentum=momentum)
 
 
-def test_momentum_none_is_rejected():
+def test_momentum_none_without_a_batch_count_is_rejected():
+    """momentum=None (PyTorch's cumulative average) is allowed, but it needs the count of batches
+    seen: a state without "num_batches_tracked" cannot give the k-th batch its weight 1/k."""
+    gamma, beta, _ = init_batchnorm(2)
+    legacy = {"running_mean": np.zeros(2), "running_var": np.ones(2)}
+    with pytest.raises(ValueError, match=r"state must have the batch count 'num_batches_tracked' "
+                                         r"\(see init_batchnorm\) when momentum is None"):
+        batchnorm_forward(np.ones((4, 2)), gamma, beta, legacy, momentum=None)
+    # evaluation mode does not update the statistics: no count needed
+    batchnorm_forward(np.ones((4, 2)), gamma, beta, legacy, training=False, momentum=None)
+
+
+@pytest.mark.parametrize("momentum", ["x", "0.1", True, [0.1]])
+def test_momentum_of_wrong_type_is_rejected(momentum):
     gamma, beta, state = init_batchnorm(2)
     with pytest.raises(TypeError, match="momentum must be a number"):
-        batchnorm_forward(np.ones((4, 2)), gamma, beta, state, momentum=None)
+        batchnorm_forward(np.ones((4, 2)), gamma, beta, state, momentum=momentum)
 
 
 @pytest.mark.parametrize("eps", [0.0, -1e-5, float("inf")])
@@ -383,3 +402,236 @@ def test_output_ignores_the_scale_of_the_weights_before_it_and_their_gradient_sc
         grads.append(dz.T @ x)  # dL/dW for Z = x W^T
     np.testing.assert_allclose(outs[1], outs[0], rtol=1e-9, atol=1e-10)
     np.testing.assert_allclose(grads[1], grads[0] / c, rtol=1e-8, atol=1e-10)
+
+
+# PyTorch's options: momentum=None, affine=False, track_running_stats=False, BatchNorm2d ------------
+
+
+def test_init_follows_affine_and_track_running_stats():
+    gamma, beta, state = init_batchnorm(3, affine=False)
+    assert gamma is None and beta is None
+    assert state["num_batches_tracked"] == 0
+    gamma, beta, state = init_batchnorm(3, track_running_stats=False)
+    np.testing.assert_array_equal(gamma, np.ones(3))
+    assert state is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_momentum_none_after_k_batches_is_the_plain_mean_of_the_batch_statistics(rng, dtype):
+    """PyTorch's momentum=None weights the k-th batch 1/k: after k batches the running statistics are
+    the plain means of the k batch means and of the k unbiased batch variances, whatever the start.
+    Batch sizes 2, 3, 9, 5, 2 differ, so an average weighted by size would not agree."""
+    gamma, beta, state = init_batchnorm(5, dtype)
+    state["running_mean"] += 100  # the start is forgotten at the first batch (weight 1)
+    means, variances = [], []
+    for n in (2, 3, 9, 5, 2):
+        x = _batch(rng, n=n).astype(dtype)
+        _, _, state = batchnorm_forward(x, gamma, beta, state, momentum=None)
+        means.append(x.astype(np.float64).mean(axis=0))
+        variances.append(x.astype(np.float64).var(axis=0, ddof=1))
+    assert state["num_batches_tracked"] == 5
+    assert state["running_mean"].dtype == state["running_var"].dtype == dtype
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(state["running_mean"], np.mean(means, axis=0), rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(state["running_var"], np.mean(variances, axis=0), rtol=rtol)
+
+
+def test_momentum_none_gives_the_first_batch_weight_one():
+    """x = [[0], [2]]: biased variance 1, unbiased 2. A fresh state then holds exactly mean 1, variance 2
+    (a batch of 2 separates the two variances by a factor 2)."""
+    gamma, beta, state = init_batchnorm(1)
+    _, _, state = batchnorm_forward(np.array([[0.0], [2.0]]), gamma, beta, state, momentum=None)
+    assert state["running_mean"][0] == 1.0 and state["running_var"][0] == 2.0
+
+
+def test_num_batches_tracked_counts_the_training_batches_only(rng):
+    gamma, beta, state = init_batchnorm(5)
+    for _ in range(3):
+        _, _, state = batchnorm_forward(_batch(rng), gamma, beta, state, momentum=0.1)
+    _, _, after_eval = batchnorm_forward(_batch(rng), gamma, beta, state, training=False)
+    assert state["num_batches_tracked"] == after_eval["num_batches_tracked"] == 3
+    assert type(after_eval["num_batches_tracked"]) is int  # still a count the next call accepts
+    _, _, state = batchnorm_forward(_batch(rng), gamma, beta, after_eval, momentum=None)
+    assert state["num_batches_tracked"] == 4
+
+
+def test_a_state_without_a_count_still_works_with_a_numeric_momentum(rng):
+    """States written before the count existed (two keys) are accepted and stay two keys."""
+    gamma, beta, _ = init_batchnorm(5)
+    legacy = {"running_mean": np.zeros(5), "running_var": np.ones(5)}
+    _, _, new = batchnorm_forward(_batch(rng), gamma, beta, legacy, momentum=0.1)
+    assert set(new) == {"running_mean", "running_var"}
+
+
+@pytest.mark.parametrize("count", [-1, 2.0, float("nan"), "3", True])
+def test_bad_batch_count_is_rejected(count):
+    gamma, beta, state = init_batchnorm(2)
+    state["num_batches_tracked"] = count
+    with pytest.raises((TypeError, ValueError), match=r"state\['num_batches_tracked'\] must be an integer"):
+        batchnorm_forward(np.ones((4, 2)), gamma, beta, state)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_affine_false_is_gamma_one_and_beta_zero_without_their_gradients(rng, training):
+    x = _batch(rng, n=6)
+    state = {"running_mean": rng.normal(size=5), "running_var": rng.uniform(0.5, 2, 5)}
+    upstream = rng.normal(size=x.shape)
+    out, cache, new = batchnorm_forward(x, None, None, state, training=training)
+    ref_out, ref_cache, ref_new = batchnorm_forward(x, np.ones(5), np.zeros(5), state, training=training)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-14, atol=1e-14)
+    np.testing.assert_array_equal(new["running_var"], ref_new["running_var"])
+    out[:] = 0  # e.g. an in-place ReLU after the layer: the cache must not share the output's memory
+    dx, dgamma, dbeta = batchnorm_backward(upstream, cache)
+    assert dgamma is None and dbeta is None
+    np.testing.assert_allclose(dx, batchnorm_backward(upstream, ref_cache)[0], rtol=1e-14, atol=1e-14)
+
+
+def test_only_one_of_gamma_and_beta_is_rejected():
+    with pytest.raises(TypeError, match=r"gamma and beta must both be arrays, or both None"):
+        batchnorm_forward(np.ones((4, 2)), np.ones(2), None, None)
+
+
+def test_without_running_statistics_evaluation_uses_the_batch_statistics(rng):
+    """track_running_stats=False (state None): PyTorch normalizes with the batch in eval mode too."""
+    x = _batch(rng, n=9)
+    gamma, beta, state = init_batchnorm(5, track_running_stats=False)
+    outs = [batchnorm_forward(x, gamma, beta, state, training=t, eps=1e-12) for t in (True, False)]
+    for out, _, new in outs:
+        assert new is None
+        np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-12)
+        np.testing.assert_allclose(out.var(axis=0), 1, rtol=1e-9)
+    np.testing.assert_array_equal(outs[0][0], outs[1][0])
+    with pytest.raises(ValueError, match="at least 2 rows without running statistics"):
+        batchnorm_forward(x[:1], gamma, beta, None, training=False)
+
+
+def test_without_running_statistics_the_eval_backward_goes_through_the_batch(rng):
+    x = _batch(rng, n=6, features=4)
+    gamma, beta = rng.uniform(0.5, 2, 4), rng.normal(size=4)
+    upstream = rng.normal(size=x.shape)
+
+    def loss(x_):
+        return np.sum(upstream * batchnorm_forward(x_, gamma, beta, None, training=False)[0])
+
+    dx, _, _ = batchnorm_backward(upstream, batchnorm_forward(x, gamma, beta, None, training=False)[1])
+    np.testing.assert_allclose(dx, _numeric_gradient(loss, x), rtol=1e-6, atol=1e-8)
+
+
+def _maps(rng, n=3, channels=4, height=2, width=5):
+    # channels on different scales and offsets; H != W so a swapped axis cannot pass
+    scales = np.array([0.1, 1.0, 5.0, 30.0])[:channels].reshape(1, -1, 1, 1)
+    offsets = np.arange(channels).reshape(1, -1, 1, 1)
+    return rng.normal(size=(n, channels, height, width)) * scales + offsets
+
+
+def test_2d_normalizes_each_channel_over_batch_height_and_width(rng):
+    x = _maps(rng)
+    gamma, beta = rng.uniform(0.5, 2, 4), rng.normal(size=4)
+    out, _, _ = batchnorm2d_forward(x, gamma, beta, None, eps=1e-12)
+    assert out.shape == x.shape and out.flags.c_contiguous
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), beta, atol=1e-12)
+    np.testing.assert_allclose(out.std(axis=(0, 2, 3)), gamma, rtol=1e-9)
+    expected = (gamma.reshape(1, -1, 1, 1) * (x - x.mean(axis=(0, 2, 3), keepdims=True))
+                / x.std(axis=(0, 2, 3), keepdims=True) + beta.reshape(1, -1, 1, 1))
+    np.testing.assert_allclose(out, expected, rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize(("n", "height", "width"), [(1, 2, 3), (2, 1, 1), (4, 3, 2)])
+def test_2d_running_variance_is_unbiased_over_n_times_h_times_w(rng, n, height, width):
+    """The correction is m / (m - 1) with m = N * H * W (PyTorch's BatchNorm2d), not N / (N - 1):
+    a batch of one image (m = 6) is allowed, and for N = 2, H = W = 1 the two variances differ by 2."""
+    x = _maps(rng, n=n, height=height, width=width)
+    gamma, beta, state = init_batchnorm(4)
+    _, _, new = batchnorm2d_forward(x, gamma, beta, state, momentum=1.0)
+    np.testing.assert_allclose(new["running_mean"], x.mean(axis=(0, 2, 3)), rtol=1e-12)
+    np.testing.assert_allclose(new["running_var"], x.var(axis=(0, 2, 3), ddof=1), rtol=1e-12)
+    assert new["num_batches_tracked"] == 1
+
+
+def test_2d_evaluation_uses_the_running_statistics_per_channel(rng):
+    x = _maps(rng, n=1)
+    gamma, beta = rng.uniform(0.5, 2, 4), rng.normal(size=4)
+    state = {"running_mean": rng.normal(size=4), "running_var": rng.uniform(0.5, 2, 4),
+             "num_batches_tracked": 7}
+    out, _, new = batchnorm2d_forward(x, gamma, beta, state, training=False)
+    c = (1, -1, 1, 1)
+    expected = (gamma.reshape(c) * (x - state["running_mean"].reshape(c))
+                / np.sqrt(state["running_var"].reshape(c) + 1e-5) + beta.reshape(c))
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    assert new["num_batches_tracked"] == 7
+
+
+@pytest.mark.parametrize(("training", "affine", "tracked"),
+                         [(True, True, True), (False, True, True), (True, False, True), (False, True, False)])
+def test_2d_backward_matches_finite_differences(rng, training, affine, tracked):
+    x = _maps(rng, n=2, channels=3, height=2, width=3)
+    gamma, beta = (rng.uniform(0.5, 2, 3), rng.normal(size=3)) if affine else (None, None)
+    state = ({"running_mean": rng.normal(size=3), "running_var": rng.uniform(0.5, 2, 3)}
+             if tracked else None)
+    upstream = rng.normal(size=x.shape)
+
+    def loss(x_, gamma_=gamma, beta_=beta):
+        return np.sum(upstream * batchnorm2d_forward(x_, gamma_, beta_, state, training=training)[0])
+
+    _, cache, _ = batchnorm2d_forward(x, gamma, beta, state, training=training)
+    dx, dgamma, dbeta = batchnorm2d_backward(upstream, cache)
+    assert dx.shape == x.shape
+    np.testing.assert_allclose(dx, _numeric_gradient(loss, x), rtol=1e-6, atol=1e-8)
+    if affine:
+        np.testing.assert_allclose(dgamma, _numeric_gradient(lambda g: loss(x, g), gamma),
+                                   rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(dbeta, _numeric_gradient(lambda b: loss(x, gamma, b), beta),
+                                   rtol=1e-6, atol=1e-8)
+    else:
+        assert dgamma is None and dbeta is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_2d_keeps_the_dtype_and_float32_agrees_with_float64(rng, dtype):
+    x = _maps(rng)
+    gamma, beta, state = init_batchnorm(4, dtype)
+    out, cache, new = batchnorm2d_forward(x.astype(dtype), gamma, beta, state, momentum=None)
+    dx, dgamma, dbeta = batchnorm2d_backward(np.ones(x.shape, dtype), cache)
+    assert out.dtype == dx.dtype == dgamma.dtype == dbeta.dtype == new["running_var"].dtype == dtype
+    ref, _, ref_state = batchnorm2d_forward(x, *init_batchnorm(4), momentum=None)
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(new["running_var"], ref_state["running_var"], rtol=1e-5)
+
+
+@given(n=st.integers(1, 4), channels=st.integers(1, 3), height=st.integers(1, 4), width=st.integers(2, 4),
+       seed=st.integers(0, 2**32 - 1))
+def test_2d_output_is_standardized_per_channel_for_any_shape(n, channels, height, width, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, channels, height, width)) * 3 + rng.normal(size=(1, channels, 1, 1)) * 10
+    gamma, beta, state = init_batchnorm(channels)
+    out, cache, new = batchnorm2d_forward(x, gamma, beta, state, eps=1e-12)
+    assert out.shape == x.shape and new["running_mean"].shape == (channels,)
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-7)
+    np.testing.assert_allclose(out.var(axis=(0, 2, 3)), 1, rtol=1e-6)
+    assert batchnorm2d_backward(np.ones_like(x), cache)[0].shape == x.shape
+
+
+def test_2d_rejects_a_three_dimensional_input():
+    gamma, beta, state = init_batchnorm(3)
+    with pytest.raises(ValueError, match=r"\bx must be 4-D, got shape \(2, 3, 5\)"):
+        batchnorm2d_forward(np.ones((2, 3, 5)), gamma, beta, state)
+
+
+def test_2d_rejects_one_value_per_channel_for_batch_statistics():
+    gamma, beta, state = init_batchnorm(3)
+    with pytest.raises(ValueError, match=r"at least 2 values per channel \(N \* H \* W\)"):
+        batchnorm2d_forward(np.ones((1, 3, 1, 1)), gamma, beta, state)
+    batchnorm2d_forward(np.ones((1, 3, 1, 1)), gamma, beta, state, training=False)  # running stats: fine
+
+
+def test_2d_gamma_must_have_one_entry_per_channel():
+    gamma, beta, state = init_batchnorm(2)
+    with pytest.raises(ValueError, match=r"one entry per channel \(axis 1\) of x, got \(2,\)"):
+        batchnorm2d_forward(np.ones((2, 3, 2, 2)), gamma, beta, state)
+
+
+def test_2d_backward_refuses_the_dense_cache(rng):
+    gamma, beta, state = init_batchnorm(2)
+    _, cache, _ = batchnorm_forward(rng.normal(size=(4, 2)), gamma, beta, state)
+    with pytest.raises(TypeError, match="cache must be the dict returned by batchnorm2d_forward"):
+        batchnorm2d_backward(np.ones((1, 2, 2, 2)), cache)

@@ -212,30 +212,45 @@ case("augmentation.add_gaussian_noise",
            (0.0, np.inf), 1.0])
 
 X_BN = np.random.default_rng(2).normal(size=(5, 3))
+X_BN2D = np.random.default_rng(5).normal(size=(2, 3, 2, 3))  # (N, C, H, W), H != W
 
 
-def _bn_valid():
-    from snippets.batchnorm import init_batchnorm
+def _bn_valid(x=X_BN):
+    from snippets.batchnorm import batchnorm_forward, init_batchnorm
 
     gamma, beta, state = init_batchnorm(3)
-    return {"x": X_BN.copy(), "gamma": gamma + 0.5, "beta": beta - 0.25, "state": state,
-            "training": True, "momentum": 0.1, "eps": 1e-5}
+    _, _, state = batchnorm_forward(X_BN, gamma, beta, state)  # one batch counted
+    # momentum=None (a cumulative average) needs state['num_batches_tracked']: removing it is refused
+    return {"x": x.copy(), "gamma": gamma + 0.5, "beta": beta - 0.25, "state": state,
+            "training": True, "momentum": None, "eps": 1e-5}
 
 
 def _bn_bad_state():
     stat = np.zeros(3)
     bad = [*bad_arrays(stat), np.zeros(4), np.zeros((1, 3))]
     state = _bn_valid()["state"]
-    return bad_state_dicts(state, {"running_mean": bad, "running_var": bad + [-np.ones(3)]})
+    # None is a valid state (track_running_stats=False)
+    return bad_state_dicts(state, {"running_mean": bad, "running_var": bad + [-np.ones(3)],
+                                   "num_batches_tracked": bad_ints(-1)})[1:]
 
 
-case("batchnorm.init_batchnorm", lambda: {"n_features": 3, "dtype": np.float32},
-     n_features=bad_ints(0, -2), dtype=bad_dtypes())
+BAD_BN_MOMENTA = [m for m in bad_numbers(-0.1, 1.5, "x") if m is not None]  # None: cumulative
+BAD_BN_PARAMS = [m for m in bad_arrays(np.ones(3)) if m is not None] + [np.ones(4), np.ones((1, 3))]
+case("batchnorm.init_batchnorm",
+     lambda: {"n_features": 3, "dtype": np.float32, "affine": True, "track_running_stats": True},
+     n_features=bad_ints(0, -2), dtype=bad_dtypes(), affine=BAD_BOOLS, track_running_stats=BAD_BOOLS)
+# gamma=None with an array beta (or the reverse) is refused: both None means affine=False
 case("batchnorm.batchnorm_forward", _bn_valid,
-     x=[*bad_arrays(X_BN), X_BN[:1], X_BN[0], X_BN[:, :2], X_BN[None]],
-     gamma=[*bad_arrays(np.ones(3)), np.ones(4), np.ones((1, 3))],
-     beta=[*bad_arrays(np.ones(3)), np.ones(4), np.ones((1, 3))],
-     state=_bn_bad_state(), training=BAD_BOOLS, momentum=bad_numbers(-0.1, 1.5),
+     x=[*bad_arrays(X_BN), X_BN[:1], X_BN[0], X_BN[:, :2], X_BN[None], X_BN2D],
+     gamma=[None, *BAD_BN_PARAMS], beta=[None, *BAD_BN_PARAMS],
+     state=_bn_bad_state(), training=BAD_BOOLS, momentum=BAD_BN_MOMENTA,
+     eps=bad_numbers(0.0, -1e-5))
+case("batchnorm.batchnorm2d_forward", lambda: _bn_valid(X_BN2D),
+     # a 3-D x (N, C, L) is BatchNorm1d's, not BatchNorm2d's; one value per channel has no variance
+     x=[*bad_arrays(X_BN2D), X_BN2D[0], X_BN2D[:, :, 0], X_BN2D[:1, :, :1, :1], X_BN2D[:, :2],
+        X_BN2D[None], X_BN],
+     gamma=[None, *BAD_BN_PARAMS], beta=[None, *BAD_BN_PARAMS],
+     state=_bn_bad_state(), training=BAD_BOOLS, momentum=BAD_BN_MOMENTA,
      eps=bad_numbers(0.0, -1e-5))
 
 
@@ -251,11 +266,35 @@ def _bn_bad_caches():
     return [None, [], {}, *({k: v for k, v in cache.items() if k != key} for key in cache),
             {**cache, "x_hat": _with(cache["x_hat"], np.nan)},
             {**cache, "inv_std": _with(cache["inv_std"], np.inf)},
-            {**cache, "gamma": cache["gamma"][:2]}, {**cache, "training": "no"}]
+            {**cache, "gamma": cache["gamma"][:2]}, {**cache, "gamma": "abc"},
+            {**cache, "training": "no"}, {**cache, "extra": 1}]
 
 
 case("batchnorm.batchnorm_backward", _bn_backward_valid,
      dout=[*bad_arrays(X_BN), X_BN[:, :2], X_BN.T], cache=_bn_bad_caches())
+
+
+def _bn2d_backward_valid():
+    from snippets.batchnorm import batchnorm2d_forward
+
+    _, cache, _ = batchnorm2d_forward(**_bn_valid(X_BN2D))
+    return {"dout": np.random.default_rng(6).normal(size=X_BN2D.shape), "cache": cache}
+
+
+def _bn2d_bad_caches():
+    cache = _bn2d_backward_valid()["cache"]
+    rows = cache["rows"]
+    return [None, [], {}, _bn_backward_valid()["cache"], {"rows": rows}, {"shape": cache["shape"]},
+            {**cache, "extra": 1}, {**cache, "shape": list(cache["shape"])},
+            {**cache, "shape": (2, 3, 3, 2, 1)}, {**cache, "shape": (2, 3, 3, 3)},
+            {**cache, "shape": (2, 3, 2, 3.0)}, {**cache, "shape": (2, 3, True, 3)},
+            {**cache, "rows": None}, {**cache, "rows": {**rows, "x_hat": _with(rows["x_hat"], np.nan)}},
+            {**cache, "rows": {**rows, "training": 1}}]
+
+
+case("batchnorm.batchnorm2d_backward", _bn2d_backward_valid,
+     dout=[*bad_arrays(X_BN2D), X_BN2D[:, :, :, :2], X_BN2D.transpose(0, 1, 3, 2), X_BN2D[0]],
+     cache=_bn2d_bad_caches())
 
 # layer_norm: layer and group normalization
 X_LN = np.random.default_rng(21).normal(size=(3, 2, 4))
@@ -437,6 +476,19 @@ case("dropout.dropout_backward",
      lambda: {"da": A.copy(), "mask": A > 0, "keep_prob": 0.8},
      da=bad_arrays(A), mask=[None, (A > 0).astype(int), (A > 0)[:, :2], "mask"],
      keep_prob=bad_numbers(0.0, 1.5))
+
+A4 = np.random.default_rng(12).normal(size=(3, 4, 2, 5))  # (N, C, H, W), H != W
+MASK4 = np.random.default_rng(13).random((3, 4, 1, 1)) < 0.8
+case("dropout.dropout2d_forward", lambda: {"a": A4.copy(), "keep_prob": 0.8, "rng": _rng(),
+                                           "training": True},
+     a=[*bad_arrays(A4), A4[0], A4[:, :, 0], A4[None], A],  # 3-D is Dropout1d's, not ours
+     keep_prob=bad_numbers(0.0, -0.5, 1.5), rng=BAD_RNGS, training=BAD_BOOLS)
+case("dropout.dropout2d_backward", lambda: {"da": A4.copy(), "mask": MASK4.copy(), "keep_prob": 0.8},
+     da=[*bad_arrays(A4), A4[0], A4[:, :3], A4[:, :, :, :2].T],
+     mask=[None, "mask", MASK4.astype(int), MASK4.astype(float), MASK4[:, :3], MASK4[..., 0, 0],
+           np.broadcast_to(MASK4, A4.shape), MASK4[:2]],
+     keep_prob=bad_numbers(0.0, 1.5))
+
 
 def _mc_forward(x, rng):
     from snippets.dropout import dropout_forward

@@ -8,7 +8,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snippets.batchnorm import batchnorm_forward, init_batchnorm
-from snippets.dropout import dropout_backward, dropout_forward, mc_dropout_predict
+from snippets.dropout import (
+    dropout2d_backward,
+    dropout2d_forward,
+    dropout_backward,
+    dropout_forward,
+    mc_dropout_predict,
+)
 
 
 def test_expected_value_is_preserved(rng):
@@ -323,3 +329,107 @@ def test_mc_dropout_rejects_bad_input(rng):
         mc_dropout_predict(forward, x, 10.0, rng)
     with pytest.raises(TypeError, match=r"\brng must be a numpy.random.Generator"):
         mc_dropout_predict(forward, x, 10, np.random)
+
+
+# --- channel dropout for convolutions (PyTorch's Dropout2d) ---------------------------------------
+
+def _maps(rng, n=6, channels=5, height=3, width=4):
+    # H != W and no zeros, so a kept channel is never mistaken for a dropped one
+    return rng.uniform(0.5, 1.5, size=(n, channels, height, width))
+
+
+def test_channel_dropout_keeps_or_drops_whole_feature_maps(rng):
+    a = _maps(rng)
+    out, mask = dropout2d_forward(a, 0.6, rng)
+    assert mask.shape == (6, 5, 1, 1) and mask.dtype == np.bool_
+    np.testing.assert_array_equal(out, np.where(mask, a / 0.6, 0.0))
+    # one value per (example, channel): every position of a map is dropped, or none is
+    dropped = out == 0
+    assert np.all(dropped == dropped[:, :, :1, :1])
+    assert 0 < mask.sum() < mask.size  # both kinds occur in 30 channels (a chance of 2e-12 otherwise)
+
+
+@pytest.mark.parametrize("keep_prob", [0.2, 0.5, 0.9])
+def test_channel_dropout_keeps_a_share_keep_prob_of_the_channels(rng, keep_prob):
+    a = np.ones((400, 100, 2, 3))
+    out, mask = dropout2d_forward(a, keep_prob, rng)
+    bound = 5 * np.sqrt(keep_prob * (1 - keep_prob) / mask.size)  # five binomial standard errors
+    assert abs(mask.mean() - keep_prob) < bound
+    assert abs((out[:, :, 0, 0] != 0).mean() - keep_prob) < bound
+    assert abs(out.mean() - 1.0) < bound / keep_prob  # the expected value is kept
+
+
+def test_channel_dropout_with_keep_prob_one_or_at_test_time_is_the_identity(rng):
+    a = _maps(rng)
+    out, mask = dropout2d_forward(a, 1.0, rng)
+    np.testing.assert_array_equal(out, a)
+    assert mask.all()
+    out, mask = dropout2d_forward(a, 0.5, rng, training=False)
+    assert out is a and mask is None
+
+
+def test_channel_dropout_backward_uses_the_channel_mask(rng):
+    a = _maps(rng)
+    _, mask = dropout2d_forward(a, 0.5, rng)
+    upstream = rng.normal(size=a.shape)
+    da = dropout2d_backward(upstream, mask, 0.5)
+    np.testing.assert_allclose(da, upstream * mask / 0.5, rtol=1e-12, atol=0)
+    assert np.all(da[~np.broadcast_to(mask, a.shape)] == 0)
+
+
+def test_channel_dropout_backward_matches_finite_differences(rng):
+    a = _maps(rng, n=2, channels=3, height=2, width=3)
+    weights = rng.normal(size=a.shape)
+
+    def loss(x):  # the same mask: a fresh Generator with the same seed draws it again
+        return np.sum(weights * dropout2d_forward(x, 0.7, np.random.default_rng(11))[0])
+
+    _, mask = dropout2d_forward(a, 0.7, np.random.default_rng(11))
+    eps, numeric = 1e-6, np.zeros_like(a)
+    for idx in np.ndindex(a.shape):
+        step = np.zeros_like(a)
+        step[idx] = eps
+        numeric[idx] = (loss(a + step) - loss(a - step)) / (2 * eps)
+    np.testing.assert_allclose(dropout2d_backward(weights, mask, 0.7), numeric, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_channel_mask_is_drawn_per_channel_in_the_precision_of_the_input(dtype):
+    a = np.ones((4, 7, 3, 2), dtype)
+    out, mask = dropout2d_forward(a, 0.5, np.random.default_rng(3))
+    assert out.dtype == dtype and dropout2d_backward(a, mask, 0.5).dtype == dtype
+    expected = np.random.default_rng(3).random((4, 7, 1, 1), dtype=dtype) < 0.5
+    np.testing.assert_array_equal(mask, expected)
+
+
+def test_channel_keep_prob_is_not_torchs_drop_probability(rng):
+    """keep_prob=0.9 keeps about 90% of the channels; nn.Dropout2d(p=0.9) would drop 90%."""
+    _, mask = dropout2d_forward(np.ones((100, 50, 2, 2)), 0.9, rng)
+    assert mask.mean() > 0.85
+
+
+@settings(max_examples=50, deadline=None)
+@given(shape=st.tuples(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.integers(1, 4)),
+       keep_prob=st.floats(0.01, 1.0), seed=st.integers(0, 2**32 - 1))
+def test_channel_dropout_output_is_zero_or_the_scaled_input_per_channel(shape, keep_prob, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=shape)
+    out, mask = dropout2d_forward(a, keep_prob, rng)
+    assert out.shape == a.shape and mask.shape == (*shape[:2], 1, 1)
+    np.testing.assert_allclose(out, np.where(mask, a / keep_prob, 0.0))
+
+
+def test_channel_dropout_rejects_input_that_is_not_4d(rng):
+    with pytest.raises(ValueError, match=r"\ba must be 4-D, got shape \(2, 3, 4\)"):
+        dropout2d_forward(np.ones((2, 3, 4)), 0.5, rng)
+    with pytest.raises(ValueError, match=r"\bda must be 4-D"):
+        dropout2d_backward(np.ones((2, 3)), np.ones((2, 3), bool), 0.5)
+
+
+def test_channel_dropout_backward_rejects_an_elementwise_mask(rng):
+    """The mask has one value per channel, shape (N, C, 1, 1); a full (N, C, H, W) one is not ours."""
+    a = _maps(rng)
+    with pytest.raises(ValueError, match=r"mask must have shape \(N, C, 1, 1\) = \(6, 5, 1, 1\)"):
+        dropout2d_backward(a, np.ones(a.shape, bool), 0.5)
+    with pytest.raises(TypeError, match="mask must be a boolean"):
+        dropout2d_backward(a, np.ones((6, 5, 1, 1)), 0.5)

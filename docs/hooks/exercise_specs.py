@@ -418,7 +418,8 @@ EXERCISES = [
                  "pass through the batch mean and variance",
         implement={
             "batchnorm_forward": "training: normalize with the batch mean and biased variance, update the "
-                                 "running stats; eval: use them",
+                                 "running stats (weight 1/k if momentum is None) and count the batch in "
+                                 "num_batches_tracked; eval: use them",
             "batchnorm_backward": "dx = gamma inv_std / N (N dout - sum(dout) - x_hat sum(dout x_hat))",
         },
         cases=[
