@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from snippets.schedules import (
@@ -206,13 +206,21 @@ def test_three_phase_momentum_stays_at_max_during_annihilation():
 
 @given(total=st.integers(20, 500), pct=st.floats(0.1, 0.45), anneal=st.sampled_from(["cos", "linear"]),
        three=st.booleans())
+# Two steps on either side of a phase boundary are not compared: across the peak (step 90.2 of 456 here)
+# the rate falls on both sides of the turn while momentum, whose two phases have equal ranges and the
+# rate's do not, can fall by a hair too (found by hypothesis under mutmut).
+@example(total=456, pct=0.2, anneal="cos", three=False)
 def test_one_cycle_momentum_moves_against_the_learning_rate(total, pct, anneal, three):
     kwargs = dict(total_steps=total, max_lr=1.0, pct_start=pct, anneal=anneal, three_phase=three)
     pairs = [one_cycle(k, **kwargs) for k in range(total)]
-    for (lr_a, mom_a), (lr_b, mom_b) in zip(pairs, pairs[1:], strict=False):
+    warm_end = pct * total - 1
+    boundaries = [warm_end, 2 * warm_end] if three else [warm_end]
+    for k, ((lr_a, mom_a), (lr_b, mom_b)) in enumerate(zip(pairs, pairs[1:], strict=False)):
+        assert 0.85 - 1e-12 <= mom_a <= 0.95 + 1e-12
+        if any(k <= end < k + 1 for end in boundaries):
+            continue
         if mom_a != mom_b:  # in every phase where momentum is scheduled, it moves opposite to the rate
             assert (lr_b - lr_a) * (mom_b - mom_a) < 0
-        assert 0.85 - 1e-12 <= mom_a <= 0.95 + 1e-12
 
 
 def test_linear_one_cycle_changes_by_a_constant_amount_within_a_phase():
