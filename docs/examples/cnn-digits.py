@@ -26,9 +26,17 @@ from sklearn.model_selection import train_test_split
 from snippets.activations import relu, relu_grad
 from snippets.adam import adam_step, init_adam_state
 from snippets.augmentation import random_crop
-from snippets.convolution import conv2d_backward, conv2d_forward, conv2d_param_count
-from snippets.early_stopping import (init_early_stopping, restore_best_params,
-                                     update_early_stopping)
+from snippets.convolution import (
+    conv2d_backward,
+    conv2d_forward,
+    conv2d_param_count,
+    receptive_field,
+)
+from snippets.early_stopping import (
+    init_early_stopping,
+    restore_best_params,
+    update_early_stopping,
+)
 from snippets.gradient_check import gradient_check
 from snippets.initialization import he_normal, init_params
 from snippets.l2 import l2_grads
@@ -105,7 +113,7 @@ def mlp_baseline_accuracy():
         return lr_range_test(params, loss_and_velocity, batches, **sweep)
 
     SWEEP = {"lr_min": 1e-4, "lr_max": 10.0, "num_steps": 100}
-    BETA_AT_PEAK = 0.85
+    BETA_AT_PEAK = 0.85  # one_cycle's momentum when the learning rate is at its peak
     batches = shuffle_and_partition(X_train_std, Y_train, BATCH,
                                     np.random.default_rng(1))
     max_lr = suggest_lr(momentum_range_test(initial, batches, beta=BETA_AT_PEAK,
@@ -276,6 +284,10 @@ print(", ".join(f"{name} {count}" for name, count in counts.items()))
 print(f"CNN {cnn_params} parameters, MLP {mlp_params}: "
       f"{mlp_params / cnn_params:.1f} times fewer")
 assert cnn_params < mlp_params
+# (kernel, stride, dilation) from the input up: conv 3x3, pool 2, conv 3x3
+field = receptive_field([(3, 1, 1), (2, 2, 1), (3, 1, 1)])
+print(f"a unit of the second convolution sees {field} x {field} input pixels")
+assert field == 8  # the whole digit
 
 image = I_val[:1]
 moved = np.full_like(image, image[0, 0, 0, 0])  # background value
@@ -408,10 +420,10 @@ assert test_acc >= 0.985 and test_acc > mlp_acc, (test_acc, mlp_acc)
 #   position to recognize it there; the shifted copies the CNN trains on teach it
 #   little it could not already represent.
 # - **Locality.** Each unit of the first layer looks at a 3 × 3 patch, the scale of a
-#   stroke; the second layer sees 8 × 8 of the input (two 3 × 3 convolutions with a
-#   pool of 2 between them: receptive field $1 + 2 + 2 \cdot 2 \cdot 1 + \dots$), the
-#   whole digit, built from strokes. The MLP's first layer must find that structure in
-#   64 unordered numbers.
+#   stroke; a unit of the second convolution sees 8 × 8 input pixels (its receptive
+#   field, `receptive_field` above: $1 + 2 + 1 + 2 \cdot 2$), the whole digit, built
+#   from strokes. The MLP's first layer must find that structure in 64 numbers whose
+#   order means nothing to it.
 #
 # The price is compute: the CNN's convolutions do far more multiply-adds per image than
 # the MLP's matrix products, for fewer parameters.
