@@ -391,7 +391,8 @@ show(fig, f"Learning curves of the CNN over {len(history)} epochs. Left, cross-e
 # %% [markdown]
 # ## The test set, once
 #
-# Both networks measured on the same 360 test images, each a single time.
+# Both networks measured on the same 360 test images, each a single time. One image is
+# 0.28 percentage points: at 98.5% the test set allows 5 mistakes.
 
 # %%
 test_loss, test_acc = evaluate(cnn, I_test, y_test)
@@ -432,8 +433,9 @@ assert test_acc >= 0.985 and test_acc > mlp_acc, (test_acc, mlp_acc)
 # **Answer.** Yes. The two-convolution network (32 and 64 channels of 3 × 3 filters,
 # max pooling, a dense softmax layer: 21,386 parameters, against 50,826 for the MLP),
 # trained with Adam on a warm-up + cosine schedule, one-pixel random shifts and early
-# stopping on the validation loss, reaches 99.2% test accuracy here against the
-# re-trained MLP's 97.8%, on the same split; the notebook asserts at least 98.5% and more
-# than the MLP, so a regression fails the build. Across seeds 0 to 11 of this recipe the
-# test accuracy stayed at or above 98.6%. Weight sharing, translation equivariance and
-# locality let it learn more from fewer examples with fewer parameters.
+# stopping on the validation loss, reaches 98.9% test accuracy here (356 of 360 images)
+# against the re-trained MLP's 97.8% (352), on the same split; the notebook asserts at
+# least 98.5% and more than the MLP, so a regression fails the build. The margin is small
+# in images: 98.5% allows 5 mistakes, and another seed moves the count by one or two.
+# Weight sharing, translation equivariance and locality let the CNN learn more from
+# fewer examples with fewer parameters.
