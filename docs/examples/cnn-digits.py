@@ -373,17 +373,19 @@ for ax in (ax_loss, ax_err):
     ax.axvline(best_epoch + 1, color="gray", linewidth=1, label="best epoch (kept)")
 ax_loss.set(xlabel="epoch", ylabel="cross-entropy (log scale)",
             title="Loss: train (dashed) vs validation")
-ax_err.set(xlabel="epoch", ylabel="validation error (%)", ylim=(0, 6),
+ax_err.set(xlabel="epoch", ylabel="validation error (%)", ylim=(0, 8),
            title="Validation error and the warm-up + cosine schedule")
 ax_loss.legend(fontsize=8)
-ax_err.legend(handles=ax_err.get_lines() + ax_lr.get_lines(), fontsize=8)
+ax_err.legend(handles=ax_err.get_lines() + ax_lr.get_lines(), fontsize=8,
+              loc="upper right")
 fig.suptitle("The CNN's learning curves; early stopping keeps the best epoch")
 show(fig, f"Learning curves of the CNN over {len(history)} epochs. Left, cross-entropy "
           "on a log scale: the training loss (dashed, on shifted images) falls from "
           f"{history[0, 0]:.2f} to {history[-1, 0]:.3f} and the validation loss from "
           f"{history[0, 1]:.2f} to its minimum {history[best_epoch, 1]:.3f} at epoch "
           f"{best_epoch + 1}, marked by a grey vertical line. Right: the validation "
-          f"error falls from {100 * (1 - history[0, 2]):.1f}% to "
+          f"error falls from {100 * (1 - history[0, 2]):.1f}% (above the axis, "
+          f"which stops at 8%) to "
           f"{100 * (1 - history[best_epoch, 2]):.1f}% at the best epoch, while the "
           "learning rate (dotted, right axis) rises over the first two epochs to "
           f"about {history[:, 3].max():.4f} and then falls along a cosine.")
