@@ -247,3 +247,43 @@ def test_tuning_example_uses_the_digits_split_and_asserts_its_answer():
     assert "sample_configs(space, 16, rng)" in code and "grid_configs(space, k)" in code
     answer = _notebook(ROOT / "docs/examples/tuning.py").cells[-1].source
     assert "at least 95%" in answer and "at least four" in answer
+
+
+def _split_block(code):
+    """From loading the digits to the train/validation split, as written in a notebook."""
+    start = code.index("X, y = load_digits(return_X_y=True)")
+    end = code.index("stratify=y_dev)", start) + len("stratify=y_dev)")
+    return code[start:end]
+
+
+def test_cnn_example_uses_the_digits_examples_data_and_split():
+    """The CNN is compared with the MLP on the same train/validation/test split: the loading and
+    splitting lines are the digits notebook's, character for character."""
+    block = _split_block(_code("digits"))
+    assert block.count("train_test_split(") == 2 and "random_state=0" in block
+    assert _split_block(_code("cnn-digits")) == block
+
+
+def test_cnn_example_retrains_the_mlp_with_the_digits_recipe():
+    """The MLP's accuracy is computed in the CNN notebook, not typed in, with the settings of the
+    digits notebook (each setting line of digits.py is found in the baseline)."""
+    digits, cnn = _code("digits"), _code("cnn-digits")
+    settings = re.findall(r"^((?:LAYERS|BATCH, EPOCHS|KEEP_PROB|SWEEP|BETA_AT_PEAK) = .*"
+                          r"|for lambd in .*|initial = init_params\(.*)$", digits, re.MULTILINE)
+    assert len(settings) == 7, settings
+    def statement(line):  # without indentation and trailing comment
+        return line.split("  #")[0].strip()
+
+    baseline = {statement(line) for line in cnn.splitlines()}
+    assert [line for line in settings if statement(line) not in baseline] == []
+    for seed in ("seed=2", "seed=3", "np.random.default_rng(1)"):
+        assert seed in digits and seed in cnn
+    assert re.search(r"^mlp_acc, .* = mlp_baseline_accuracy\(\)$", cnn, re.MULTILINE)
+    assert not re.search(r"mlp_acc\s*=\s*[\d.]", cnn)
+
+
+def test_cnn_example_asserts_98_5_percent_and_more_than_the_mlp():
+    code = _code("cnn-digits")
+    assert re.search(r"^assert test_acc >= 0\.985 and test_acc > mlp_acc\b", code, re.MULTILINE)
+    assert re.search(r"^test_loss, test_acc = evaluate\(cnn, I_test, y_test\)$", code, re.MULTILINE)
+    assert "restore_best_params(stopper)" in code and "conv2d_param_count(" in code
