@@ -240,6 +240,14 @@ print(f"test accuracy: {test_accuracy:.4f} "
       f"({np.sum(predicted == y_test)} of {len(y_test)} test images)")
 assert lr_low <= chosen["lr"] <= lr_high
 assert test_accuracy >= 0.95, f"test accuracy {test_accuracy:.4f} fell below 95%"
+# The numbers the text below states, rounded as it states them:
+assert (round(lr_low, 3), round(lr_high, 1), round(decades, 1)) == (0.042, 2.2, 1.7)
+suggested = suggest_lr(finder)
+assert round(suggested, 2) == 0.22 and round(chosen["lr"] / suggested) == 6
+assert (round(chosen["lr"], 2), round(chosen["lambd"], 1)) == (1.25, 5.5)
+median_best = float(np.median(random_best))
+assert wins == 5 and (round(grid_best, 3), round(median_best, 3)) == (0.253, 0.208)
+assert np.sum(predicted == y_test) == 349 and round(100 * test_accuracy, 1) == 96.9
 
 # %% [markdown]
 # ## What the study shows

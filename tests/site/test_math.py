@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 from mkdocs.exceptions import PluginError
 
-from tests.helpers import load_module
+from tests.helpers import ROOT, load_module
 
 hook = load_module("docs/hooks/mathjax.py", "mathjax_hook")
 
@@ -33,6 +33,21 @@ def mathjax():
 
 def _page(src_uri="topic/page.md", url="topic/page/"):
     return SimpleNamespace(file=SimpleNamespace(src_uri=src_uri), url=url)
+
+
+# A backslash lost when TeX is written through a Python string: "\text" becomes a tab and "ext", "\frac" a
+# form feed and "rac", "\beta" a backspace and "eta" (the dropout page once rendered $1/p_{<tab>ext{keep}}$).
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\t]")
+
+
+def test_no_page_or_notebook_source_holds_a_control_character_from_a_lost_backslash():
+    sources = sorted(ROOT.glob("docs/**/*.md")) + sorted(ROOT.glob("docs/examples/*.py"))
+    assert len(sources) > 20
+    bad = [f"{path.relative_to(ROOT)}:{number}: {line.strip()!r}"
+           for path in sources
+           for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+           if CONTROL.search(line)]
+    assert not bad, "control characters (a lost backslash?):\n" + "\n".join(bad)
 
 
 # ----------------------------------------------------------------------------------- finding the math
