@@ -13,6 +13,7 @@ under ``docs/``: an engine would otherwise publish its sources, and it is import
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,3 +27,26 @@ except ImportError:  # another engine: a plain exception
 
 class BuildError(_Base):
     """A build step failed; the message names the file and what is wrong."""
+
+
+def relative_url(url: str, other: str) -> str:
+    """``url`` relative to ``other`` (both site-relative, slash-separated), as MkDocs'
+    ``utils.get_relative_url`` computes it: the last part of ``other`` is a file when it has a dot."""
+    dirname, _, basename = other.rpartition("/")
+    if "." in basename:
+        other = dirname
+    other_parts, dest_parts = _norm_parts(other), _norm_parts(url)
+    common = 0
+    for a, b in zip(other_parts, dest_parts, strict=False):
+        if a != b:
+            break
+        common += 1
+    rel = "/".join([".."] * (len(other_parts) - common) + dest_parts[common:]) or "."
+    return rel + "/" if url.endswith("/") else rel
+
+
+def _norm_parts(path: str) -> list[str]:
+    if not path.startswith("/"):
+        path = "/" + path
+    path = posixpath.normpath(path)[1:]
+    return path.split("/") if path else []
