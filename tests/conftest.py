@@ -71,6 +71,12 @@ PUBLISHED = {
 }
 
 
+# The engine that builds it: MkDocs, or ProperDocs (its drop-in fork) with SITE_ENGINE=properdocs.
+SITE_ENGINE = os.environ.get("SITE_ENGINE", "mkdocs")
+if SITE_ENGINE not in ("mkdocs", "properdocs"):
+    raise pytest.UsageError(f"SITE_ENGINE={SITE_ENGINE!r}: expected mkdocs or properdocs")
+
+
 class _SiteBuild:
     """``mkdocs build --strict`` as published, started once collection knows a test needs the site."""
 
@@ -91,7 +97,7 @@ class _SiteBuild:
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **PUBLISHED}
         env.pop("EDIT_URI", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", self.site_dir],
+            [sys.executable, "-m", SITE_ENGINE, "build", "--strict", "--site-dir", self.site_dir],
             cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, text=True, env=env)
 
     def wait(self):
