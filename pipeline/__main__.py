@@ -15,9 +15,9 @@ def main(argv: list[str] | None = None) -> int:
     names = sorted({s.name for s in STAGE} | {s.name for s in FINISH})
     parser = argparse.ArgumentParser(prog="python -m pipeline", description=describe(),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["list", "stage", "finish", *[f"{n}" for n in names]])
+    parser.add_argument("command", choices=["list", "stage", "finish", "zensical", *[f"{n}" for n in names]])
     parser.add_argument("directory", nargs="?", type=Path,
-                        help="the staged docs tree (stage steps) or the built site (finish steps)")
+                        help="the staged docs tree (stage steps) or the built site (finish steps, zensical)")
     parser.add_argument("--after", action="store_true",
                         help="for mathjax: typeset the built site (default: stage its fonts)")
     args = parser.parse_args(argv)
@@ -28,7 +28,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{args.command} needs a directory")
     start = time.perf_counter()
     try:
-        if args.command == "stage":
+        if args.command == "zensical":
+            from pipeline import zensical
+
+            zensical.build(args.directory)
+        elif args.command == "stage":
             copy_docs(args.directory)
             run_stage(STAGE, args.directory)
         elif args.command == "finish":

@@ -27,6 +27,7 @@ Command line (run from the repository, with the site extra installed; no engine 
     python -m pipeline <stage step> OUT      one stage step on an already staged tree
     python -m pipeline finish SITE           every finish step on the built site SITE
     python -m pipeline <finish step> SITE    one finish step
+    python -m pipeline zensical SITE         stage, zensical build, finish (pipeline/zensical.py)
 """
 
 from __future__ import annotations
