@@ -74,12 +74,17 @@ def _config(config_file: Path = ROOT / "mkdocs.yml") -> dict:
     return yaml.load(config_file.read_text(encoding="utf-8"), Loader=Loader)
 
 
-def _context(docs_dir: Path) -> dict:
+def _context(docs_dir: Path, names: set[str]) -> dict:
+    """What the Markdown steps ``names`` read once per build (the catalogue, the corrections log)."""
     from pipeline import catalogue, corrections
 
     config = _config()
-    return {"catalogue": catalogue.prepare(config["nav"], docs_dir),
-            "corrections": corrections.prepare(docs_dir, config.get("repo_url"))}
+    context = {}
+    if "catalogue" in names:
+        context["catalogue"] = catalogue.prepare(config["nav"], docs_dir)
+    if "corrections" in names:
+        context["corrections"] = corrections.prepare(docs_dir, config.get("repo_url"))
+    return context
 
 
 def _files(module: str):
@@ -173,7 +178,7 @@ def run_stage(steps, out: Path) -> None:
     markdown_steps = [s for s in steps if s.markdown]
     if not markdown_steps:
         return
-    context = _context(out)
+    context = _context(out, {s.name for s in markdown_steps})
     for page in sorted(out.rglob("*.md")):
         src = page.relative_to(out).as_posix()
         text = original = page.read_text(encoding="utf-8")
