@@ -58,15 +58,17 @@ $(VENV)/.properdocs: pyproject.toml | $(VENV)/.site
 	$(BIN)/pip install --quiet properdocs
 	@touch $@
 
-ifeq ($(ENGINE),zensical)
-build: $(VENV)/.site $(ZENSICAL_VENV)/bin/zensical
-	ZENSICAL=$(ZENSICAL_VENV)/bin/zensical $(BIN)/python -m pipeline zensical site
+ifeq ($(ENGINE),mkdocs)
+build: $(VENV)/.site
+	$(BIN)/mkdocs build --strict
 else ifeq ($(ENGINE),properdocs)
 build: $(VENV)/.site $(VENV)/.properdocs
 	$(BIN)/properdocs build --strict -f mkdocs.yml
+else ifeq ($(ENGINE),zensical)
+build: $(VENV)/.site $(ZENSICAL_VENV)/bin/zensical  # zensical build --strict between the pipeline's steps
+	ZENSICAL=$(ZENSICAL_VENV)/bin/zensical $(BIN)/python -m pipeline zensical site
 else
-build: $(VENV)/.site
-	$(BIN)/mkdocs build --strict
+$(error ENGINE=$(ENGINE): expected mkdocs, properdocs or zensical)
 endif
 
 lint: $(VENV)/.test
