@@ -85,3 +85,89 @@ def downloads_block(stem: str, modules: list[str], binder: str | None) -> str:
         "In a clone of the repository, <code>make lab</code> opens every example in JupyterLab.</p>"
         "</div>"
     )
+
+
+# ------------------------------------------------------------------------------------------------------
+# Execution and conversion without MkDocs (the Zensical route; under MkDocs, mkdocs-jupyter does this)
+
+EXAMPLES = ROOT / "docs" / "examples"
+CACHE = ROOT / ".cache" / "notebooks"
+VERSION = "1"  # bump to execute every notebook again
+# The options of mkdocs.yml's mkdocs-jupyter entry that shape the page.
+CUSTOM_MATHJAX_URL = "../../assets/mathjax/none.js"
+LINK = re.compile(r"\]\(((?:\.\./)*examples/[\w-]+)\.py(#[\w-]*)?\)")
+RELATIVE = re.compile(r'\b(href|src)="(?![a-z][\w+.-]*:|/|#)([^"]+)"')
+
+
+def _from_source_folder(html_text: str, stem: str) -> str:
+    """Relative links of a page at ``examples/<stem>/`` rewritten relative to ``examples/<stem>.md``:
+    Zensical resolves the links of raw HTML in a page from its Markdown file, as it does Markdown links."""
+    import posixpath
+
+    def move(match: re.Match) -> str:
+        url = match.group(2)
+        path, hash_sign, anchor = url.partition("#")
+        moved = posixpath.normpath(f"{stem}/{path}") + ("/" if path.endswith("/") else "")
+        return f'{match.group(1)}="{moved}{hash_sign}{anchor}"'
+
+    return RELATIVE.sub(move, html_text)
+
+
+def execute(notebook: Path) -> tuple[str, str]:
+    """The executed notebook (JSON) and its page's HTML body, from the cache when neither the notebook
+    nor a snippet it imports changed. A failing cell raises: the build fails."""
+    import json
+
+    import jupytext
+    import nbformat
+    from mkdocs_jupyter.nbconvert2 import nb2html  # the converter only: it imports no MkDocs
+    from nbclient import NotebookClient
+
+    key = cache_key(hashlib.sha256(VERSION.encode() + notebook.read_bytes()).hexdigest(), notebook)
+    cached = CACHE / f"{notebook.stem}-{key[:16]}.json"
+    if cached.is_file():
+        data = json.loads(cached.read_text(encoding="utf-8"))
+        return data["notebook"], data["html"]
+    single_thread_blas()
+    nb = jupytext.read(notebook)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    try:
+        NotebookClient(nb, kernel_name="python3", allow_errors=False,
+                       resources={"metadata": {"path": str(ROOT)}}).execute()
+    except Exception as error:  # nbclient's CellExecutionError carries the cell and the traceback
+        raise BuildError(f"{notebook.relative_to(ROOT)}: {error}") from None
+    text = nbformat.writes(nb, version=4)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    executed = CACHE / f"{notebook.stem}-{key[:16]}.ipynb"
+    executed.write_text(text, encoding="utf-8")
+    body = nb2html(str(executed), execute=False, allow_errors=False, custom_mathjax_url=CUSTOM_MATHJAX_URL)
+    tmp = cached.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(json.dumps({"notebook": text, "html": body}), encoding="utf-8")
+    tmp.replace(cached)
+    executed.unlink()
+    return text, body
+
+
+def stage_pages(docs: Path, repo_url: str | None = None) -> dict[str, str]:
+    """Turn each staged ``examples/<stem>.py`` into a page ``examples/<stem>.md`` (the downloads block and
+    the executed notebook's HTML), with ``<stem>.ipynb`` and ``<stem>.py`` beside it, as MkDocs publishes
+    them; links to the notebooks now name the pages. Returns {old nav entry: new one}."""
+    renamed = {}
+    for source in sorted((docs / "examples").glob("*.py")):
+        stem = source.stem
+        notebook, body = execute(EXAMPLES / source.name)
+        folder = docs / "examples" / stem
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{stem}.ipynb").write_text(notebook, encoding="utf-8")
+        source.replace(folder / f"{stem}.py")
+        modules = [path.stem for path in snippet_dependencies(EXAMPLES / source.name)]
+        binder = binder_url(repo_url, f"docs/examples/{source.name}")
+        page = _from_source_folder(downloads_block(stem, modules, binder) + "\n\n" + body, stem) + "\n"
+        (docs / "examples" / f"{stem}.md").write_text(page, encoding="utf-8")
+        renamed[f"examples/{source.name}"] = f"examples/{stem}.md"
+    for page in docs.rglob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        new = LINK.sub(lambda m: f"]({m.group(1)}.md{m.group(2) or ''})", text)
+        if new != text:
+            page.write_text(new, encoding="utf-8")
+    return renamed

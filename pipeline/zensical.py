@@ -23,15 +23,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline import ROOT, BuildError
+from pipeline import ROOT, BuildError, notebooks
 from pipeline.steps import FINISH, STAGE, copy_docs, run_finish, run_stage
 
 VERSION = "0.0.73"
 WORK = ROOT / ".cache" / "zensical"
 
 
-def write_config(work: Path = WORK) -> Path:
-    """mkdocs.yml for the staged tree ``work/docs``; returns its path."""
+def write_config(work: Path = WORK, renamed: dict[str, str] | None = None) -> Path:
+    """mkdocs.yml for the staged tree ``work/docs`` (nav entries ``renamed``); returns its path."""
     text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     replacements = {
         "site_name: Deep Learning Field Guide\n": "site_name: Deep Learning Field Guide\ndocs_dir: docs\n"
@@ -43,6 +43,8 @@ def write_config(work: Path = WORK) -> Path:
         if old not in text:
             raise BuildError(f"mkdocs.yml no longer has {old.strip()!r}: update pipeline/zensical.py")
         text = text.replace(old, new, 1)
+    for old, new in (renamed or {}).items():
+        text = text.replace(f": {old}\n", f": {new}\n")
     config = work / "mkdocs.yml"
     config.write_text(text, encoding="utf-8")
     return config
@@ -67,7 +69,8 @@ def build(site_dir: Path, work: Path = WORK) -> None:
     work.mkdir(parents=True, exist_ok=True)
     copy_docs(work / "docs")
     run_stage(STAGE, work / "docs")
-    config = write_config(work)
+    repo_url = os.environ.get("REPO_URL") or None
+    config = write_config(work, notebooks.stage_pages(work / "docs", repo_url))
     shutil.rmtree(work / "site", ignore_errors=True)
     result = subprocess.run([*zensical_command(), "build", "--strict", "-f", str(config)], cwd=work,
                             capture_output=True, text=True)
