@@ -16,9 +16,10 @@ Markdown the engine reads; a *page* step turns one built page's HTML into the pu
 is the order of the hooks in mkdocs.yml, which call the same functions at the matching MkDocs events
 (``on_files``, ``on_page_markdown``, ``on_post_page``), so both routes give the same output.
 
-Not (yet) steps of their own, because only MkDocs has them: the notebooks' execution and conversion
-(mkdocs-jupyter, adapted by docs/hooks/notebooks.py and notebook_downloads.py), the search-index marks
-(docs/hooks/search_index.py, for MkDocs' search plugin) and the repository link (docs/hooks/repository.py).
+The worked examples: under MkDocs mkdocs-jupyter executes and renders them (docs/hooks/notebooks.py and
+notebook_downloads.py adapt it); for another engine ``pipeline.notebooks.stage_pages`` executes them
+(cached) and stages each as a page (pipeline/zensical.py calls it after the stage steps). Only MkDocs
+has the search-index marks (docs/hooks/search_index.py) and the repository link (docs/hooks/repository.py).
 
 Command line (run from the repository, with the site extra installed; no engine needed)::
 

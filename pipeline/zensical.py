@@ -9,10 +9,9 @@ that points at it, and the finish steps typeset the math and fix the pages of th
 Zensical refuses a ``docs_dir`` outside the folder of its configuration file (it panics), hence the
 configuration beside the staged tree, with the snippets' base path and the theme overrides made absolute.
 
-Remaining differences from the MkDocs build (tests/site/test_engines.py lists them): no notebook pages
-(mkdocs-jupyter's execution and conversion are not a pipeline step yet; Zensical copies the jupytext
-sources as plain files) and the search index is Zensical's own (``search.json``, without the marks of
-docs/hooks/search_index.py).
+The notebooks are executed and staged as pages by ``pipeline.notebooks.stage_pages`` (nav entries
+renamed to match). tests/site/test_engines.py compares the result with the MkDocs build; the search index
+is Zensical's own (``search.json``, without the marks of docs/hooks/search_index.py).
 """
 
 from __future__ import annotations
