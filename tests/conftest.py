@@ -71,10 +71,11 @@ PUBLISHED = {
 }
 
 
-# The engine that builds it: MkDocs, or ProperDocs (its drop-in fork) with SITE_ENGINE=properdocs.
+# The engine that builds it: MkDocs, ProperDocs (its drop-in fork) with SITE_ENGINE=properdocs, or
+# Zensical through the pipeline (pipeline/zensical.py) with SITE_ENGINE=zensical.
 SITE_ENGINE = os.environ.get("SITE_ENGINE", "mkdocs")
-if SITE_ENGINE not in ("mkdocs", "properdocs"):
-    raise pytest.UsageError(f"SITE_ENGINE={SITE_ENGINE!r}: expected mkdocs or properdocs")
+if SITE_ENGINE not in ("mkdocs", "properdocs", "zensical"):
+    raise pytest.UsageError(f"SITE_ENGINE={SITE_ENGINE!r}: expected mkdocs, properdocs or zensical")
 
 
 class _SiteBuild:
@@ -97,6 +98,7 @@ class _SiteBuild:
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **PUBLISHED}
         env.pop("EDIT_URI", None)
         self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline", "zensical", self.site_dir] if SITE_ENGINE == "zensical" else
             [sys.executable, "-m", SITE_ENGINE, "build", "--strict", "--site-dir", self.site_dir],
             cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, text=True, env=env)
 
