@@ -96,6 +96,8 @@ VERSION = "1"  # bump to execute every notebook again
 # The options of mkdocs.yml's mkdocs-jupyter entry that shape the page.
 CUSTOM_MATHJAX_URL = "../../assets/mathjax/none.js"
 LINK = re.compile(r"\]\(((?:\.\./)*examples/[\w-]+)\.py(#[\w-]*)?\)")
+# mkdocs-jupyter's template ends the body with an indented <style>: Markdown would make it a code block.
+INDENTED_BLOCK = re.compile(r"^[ \t]+(?=<(?:style|script|div)\b)", re.MULTILINE)
 RELATIVE = re.compile(r'\b(href|src)="(?![a-z][\w+.-]*:|/|#)([^"]+)"')
 
 
@@ -162,6 +164,7 @@ def stage_pages(docs: Path, repo_url: str | None = None) -> dict[str, str]:
         source.replace(folder / f"{stem}.py")
         modules = [path.stem for path in snippet_dependencies(EXAMPLES / source.name)]
         binder = binder_url(repo_url, f"docs/examples/{source.name}")
+        body = INDENTED_BLOCK.sub("", body)
         page = _from_source_folder(downloads_block(stem, modules, binder) + "\n\n" + body, stem) + "\n"
         (docs / "examples" / f"{stem}.md").write_text(page, encoding="utf-8")
         renamed[f"examples/{source.name}"] = f"examples/{stem}.md"
