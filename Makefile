@@ -10,7 +10,7 @@ help:
 	@echo "make serve        build the site and serve it on http://127.0.0.1:8000 with live reload"
 	@echo "make lab          open the worked examples (docs/examples) in JupyterLab with the project's venv"
 	@echo "make test         run every offline check (lint, tests, PyTorch oracle, strict build, link check)"
-	@echo "make build        build the site into site/ with --strict"
+	@echo "make build        build the site into site/ with --strict (ENGINE=properdocs or zensical: another engine)"
 	@echo "make bench        time the snippets against textbook NumPy and PyTorch (reports/bench.json)"
 	@echo "make mutate       mutation testing of snippets/ with mutmut"
 	@echo "make check-links  check every external link of the catalogue (needs network)"
@@ -43,8 +43,33 @@ JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(VENV)/.lab
 	$(BIN)/jupyter lab $(JUPYTER_ROOT) --ServerApp.root_dir="$(CURDIR)" --ServerApp.default_url=/lab/tree/docs/examples
 
+# ENGINE=mkdocs (the default), properdocs (MkDocs' maintained fork, a drop-in) or zensical: the last runs
+# the pipeline's stage steps, `zensical build` and the finish steps (pipeline/zensical.py), with Zensical
+# in its own venv (.venv-zensical), pinned.
+ENGINE ?= mkdocs
+ZENSICAL_VERSION := 0.0.73
+ZENSICAL_VENV := .venv-zensical
+
+$(ZENSICAL_VENV)/bin/zensical:
+	$(PYTHON) -m venv $(ZENSICAL_VENV)
+	$(ZENSICAL_VENV)/bin/pip install --quiet zensical==$(ZENSICAL_VERSION)
+
+$(VENV)/.properdocs: pyproject.toml | $(VENV)/.site
+	$(BIN)/pip install --quiet properdocs
+	@touch $@
+
+ifeq ($(ENGINE),mkdocs)
 build: $(VENV)/.site
 	$(BIN)/mkdocs build --strict
+else ifeq ($(ENGINE),properdocs)
+build: $(VENV)/.site $(VENV)/.properdocs
+	$(BIN)/properdocs build --strict -f mkdocs.yml
+else ifeq ($(ENGINE),zensical)
+build: $(VENV)/.site $(ZENSICAL_VENV)/bin/zensical  # zensical build --strict between the pipeline's steps
+	ZENSICAL=$(ZENSICAL_VENV)/bin/zensical $(BIN)/python -m pipeline zensical site
+else
+$(error ENGINE=$(ENGINE): expected mkdocs, properdocs or zensical)
+endif
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
@@ -89,4 +114,4 @@ check-links: $(VENV)/.links
 	$(BIN)/python tools/check_links.py $(ARGS)
 
 clean:
-	rm -rf site .cache
+	rm -rf site .cache $(ZENSICAL_VENV)

@@ -71,6 +71,13 @@ PUBLISHED = {
 }
 
 
+# The engine that builds it: MkDocs, ProperDocs (its drop-in fork) with SITE_ENGINE=properdocs, or
+# Zensical through the pipeline (pipeline/zensical.py) with SITE_ENGINE=zensical.
+SITE_ENGINE = os.environ.get("SITE_ENGINE", "mkdocs")
+if SITE_ENGINE not in ("mkdocs", "properdocs", "zensical"):
+    raise pytest.UsageError(f"SITE_ENGINE={SITE_ENGINE!r}: expected mkdocs, properdocs or zensical")
+
+
 class _SiteBuild:
     """``mkdocs build --strict`` as published, started once collection knows a test needs the site."""
 
@@ -91,7 +98,8 @@ class _SiteBuild:
         env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **PUBLISHED}
         env.pop("EDIT_URI", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", self.site_dir],
+            [sys.executable, "-m", "pipeline", "zensical", self.site_dir] if SITE_ENGINE == "zensical" else
+            [sys.executable, "-m", SITE_ENGINE, "build", "--strict", "--site-dir", self.site_dir],
             cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, text=True, env=env)
 
     def wait(self):

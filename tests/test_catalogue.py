@@ -20,6 +20,7 @@ Hook checks: markers are replaced, an unknown topic or id fails, a dead link off
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -27,7 +28,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 import yaml
 
-from tests.helpers import load_module, mkdocs_config
+from tests.helpers import mkdocs_config
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "docs" / "resources.yml"
@@ -35,7 +36,7 @@ SEED = ROOT / "tests" / "data" / "seed-notes.md"
 
 
 def _load_hook():
-    return load_module("docs/hooks/catalogue.py", "catalogue_hook")
+    return importlib.import_module("pipeline.catalogue")
 
 
 hook = _load_hook()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import importlib
 import json
 import re
 import shutil
@@ -29,7 +30,7 @@ from tests.helpers import load_module
 
 ROOT = Path(__file__).resolve().parents[1]
 check_links = load_module("tools/check_links.py", "check_links")
-hook = load_module("docs/hooks/catalogue.py", "catalogue_hook_for_links")
+hook = importlib.import_module("pipeline.catalogue")
 CAPTURE = "20180304050607"
 
 

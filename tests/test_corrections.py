@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import importlib
 import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.helpers import load_module, mkdocs_config
+from tests.helpers import mkdocs_config
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 LOG = DOCS / "corrections.yml"
 FIELDS = ["date", "id", "page", "said", "says", "source", "test"]
 
-hook = load_module("docs/hooks/corrections.py", "corrections_hook")
+hook = importlib.import_module("pipeline.corrections")
 ROWS = yaml.safe_load(LOG.read_text(encoding="utf-8"))["corrections"]
 CATALOGUE_IDS = {e["id"] for e in yaml.safe_load((DOCS / "resources.yml").read_text(encoding="utf-8"))
                  ["resources"]}

@@ -1,10 +1,11 @@
-"""The exercises (docs/hooks/exercises.py, declared in docs/hooks/exercise_specs.py), generated as the
+"""The exercises (pipeline/exercises.py, declared in pipeline/exercise_specs.py), generated as the
 build generates them: every checker passes on the real snippet, fails on the stub, and fails on each
 planted mistake in the test named for that pitfall, with the pitfall's message."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 import importlib.util
 import os
 import subprocess
@@ -15,10 +16,8 @@ from pathlib import Path
 import pytest
 from mkdocs.exceptions import PluginError
 
-from tests.helpers import load_module
-
 ROOT = Path(__file__).resolve().parents[1]
-hook = load_module("docs/hooks/exercises.py", "exercises_hook")
+hook = importlib.import_module("pipeline.exercises")
 EXERCISES = hook.specs()
 IDS = [exercise.module for exercise in EXERCISES]
 FIRST = {"objectives", "dropout", "l2", "momentum", "schedules"}

@@ -16,9 +16,8 @@
 from __future__ import annotations
 
 import copy
-import html
+import sys
 from pathlib import Path
-from urllib.parse import quote, urlsplit
 
 import mkdocs_jupyter.convert as jupyter_convert
 import mkdocs_jupyter.nbconvert2 as jupyter_nbconvert
@@ -27,33 +26,21 @@ import nbformat
 from mkdocs.exceptions import PluginError
 
 ROOT = Path(__file__).resolve().parents[2]
-BINDER_HOSTS = {"github.com": "gh", "gitlab.com": "gl"}
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the pipeline package
+
+from pipeline import notebooks  # noqa: E402
+
 _KEYS: dict[str, Path] = {}  # notebook source path -> where its executed notebook is cached
 _EXECUTED: list = []  # the notebook the exporter just preprocessed (executed)
 
 
 def _snippet_modules(notebook: Path) -> list[str]:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("_notebooks_hook", ROOT / "docs/hooks/notebooks.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return [path.stem for path in module.snippet_dependencies(notebook)]
+    return [path.stem for path in notebooks.snippet_dependencies(notebook)]
 
 
-def binder_url(repo_url: str | None, source_path: str) -> str | None:
-    """mybinder.org's address that opens ``source_path`` (relative to the repository) in JupyterLab."""
-    if not repo_url:
-        return None
-    parts = urlsplit(repo_url)
-    provider = BINDER_HOSTS.get(parts.netloc)
-    repository = parts.path.strip("/").removesuffix(".git")
-    if parts.scheme != "https" or provider is None or repository.count("/") != 1:
-        raise PluginError(f"repo_url {repo_url!r} is not https://github.com/<owner>/<name> or "
-                          "https://gitlab.com/<owner>/<name>: no Binder link can be made for it")
-    if provider == "gl":
-        repository = quote(repository, safe="")
-    return f"https://mybinder.org/v2/{provider}/{repository}/HEAD?labpath={quote(source_path, safe='')}"
+binder_url = notebooks.binder_url
+downloads_block = notebooks.downloads_block
 
 
 def _with_notebook(original):
@@ -114,26 +101,6 @@ def on_config(config):
 
 def _is_notebook(page) -> bool:
     return page.file.src_uri.startswith("examples/") and page.file.src_uri.endswith(".py")
-
-
-def downloads_block(stem: str, modules: list[str], binder: str | None) -> str:
-    """The block at the top of a notebook page (links relative to the page, examples/<stem>/)."""
-    snippet_links = ", ".join(
-        f'<a href="../../snippets/{name}.py" download><code>{name}.py</code></a>' for name in modules)
-    binder_link = ("" if binder is None else
-                   f' <a class="md-button" href="{html.escape(binder)}">Launch on Binder</a>')
-    return (
-        '<div class="admonition note notebook-downloads" id="take-it-away">'
-        '<p class="admonition-title">Run it yourself</p>'
-        f'<p><a class="md-button md-button--primary" href="{stem}.ipynb" download>'
-        f"Executed notebook (<code>{stem}.ipynb</code>)</a> "
-        f'<a class="md-button" href="{stem}.py" download>Source (<code>{stem}.py</code>)</a>'
-        f"{binder_link}</p>"
-        f"<p>The notebook imports {snippet_links}: save them in a folder <code>snippets/</code> next to "
-        "the notebook. With NumPy, matplotlib and scikit-learn installed, it runs as it ran here. "
-        "In a clone of the repository, <code>make lab</code> opens every example in JupyterLab.</p>"
-        "</div>"
-    )
 
 
 def on_page_content(content: str, page, config, files) -> str:

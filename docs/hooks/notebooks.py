@@ -1,45 +1,31 @@
-"""Worked-example notebooks (docs/examples/*.py): a correct execution cache and a fast kernel.
+"""MkDocs adapter of the notebook step (pipeline/notebooks.py) for mkdocs-jupyter: its execution cache
+key covers the snippets a notebook imports, and its kernels run with one BLAS thread.
 
-1. mkdocs-jupyter caches each executed notebook under ``.cache/mkdocs-jupyter``, keyed by the notebook's
-   own bytes and the plugin's options only. An example imports snippets, so a changed snippet must
-   execute it again (a regression must fail the strict build, not hide behind the cache): the key is
-   extended with the bytes of every ``snippets/<name>.py`` the notebook imports. An unchanged notebook
-   whose snippets are unchanged is still served from the cache, and stale entries are evicted by the
-   plugin after the build as before.
-2. The examples multiply small matrices. A multi-threaded BLAS spends more time synchronizing its threads
-   than computing on them (several times slower on a loaded 2-core machine), so the kernels the plugin
-   starts inherit one BLAS thread per process. This only changes speed: each output element is computed
-   by one thread either way.
+mkdocs-jupyter caches each executed notebook under ``.cache/mkdocs-jupyter``, keyed by the notebook's own
+bytes and the plugin's options only; ``pipeline.notebooks.cache_key`` extends that key. An unchanged
+notebook whose snippets are unchanged is still served from the cache, and stale entries are evicted by
+the plugin after the build as before.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
+import sys
 from pathlib import Path
 
 import mkdocs_jupyter.plugin as jupyter_plugin
 
-ROOT = Path(__file__).resolve().parents[2]
-SNIPPETS = ROOT / "snippets"
-IMPORT = re.compile(r"^\s*(?:from|import)\s+snippets\.(\w+)", re.MULTILINE)
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+ROOT = str(Path(__file__).resolve().parents[2])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)  # the pipeline package
 
+from pipeline import notebooks  # noqa: E402
 
-def snippet_dependencies(notebook: Path) -> list[Path]:
-    """The snippet modules a notebook imports, sorted by name."""
-    names = sorted(set(IMPORT.findall(notebook.read_text(encoding="utf-8"))))
-    return [SNIPPETS / f"{name}.py" for name in names]
+snippet_dependencies = notebooks.snippet_dependencies
 
 
 def _with_snippets(original):
     def compute_cache_key(nb_path, config, exec_nb):
-        hasher = hashlib.sha256(original(nb_path, config, exec_nb).encode())
-        for path in snippet_dependencies(Path(nb_path)):
-            hasher.update(path.name.encode())
-            hasher.update(path.read_bytes())  # a missing snippet raises: the build fails, as it should
-        return hasher.hexdigest()
+        return notebooks.cache_key(original(nb_path, config, exec_nb), Path(nb_path))
 
     compute_cache_key.with_snippets = True
     return compute_cache_key
@@ -51,6 +37,5 @@ def on_config(config):
         raise RuntimeError("mkdocs-jupyter no longer has _compute_cache_key: update docs/hooks/notebooks.py")
     if not getattr(key, "with_snippets", False):  # `mkdocs serve` reloads hooks: wrap only once
         jupyter_plugin._compute_cache_key = _with_snippets(key)
-    for name in THREAD_VARIABLES:
-        os.environ.setdefault(name, "1")
+    notebooks.single_thread_blas()
     return config

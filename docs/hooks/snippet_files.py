@@ -1,20 +1,20 @@
-"""Publish every snippet module as a downloadable file at ``snippets/<name>.py`` on the site.
-
-Pages link to the whole file (``[snippets/dropout.py](../snippets/dropout.py)``) so a reader can take
-the module with its argument checks, not only the embedded sections.
-"""
+"""MkDocs adapter of the snippet-files step (pipeline/snippet_files.py): each module a site file."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from mkdocs.structure.files import File, Files
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = str(Path(__file__).resolve().parents[2])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)  # the pipeline package
+
+from pipeline import snippet_files  # noqa: E402
 
 
 def on_files(files: Files, config) -> Files:
-    for path in sorted((ROOT / "snippets").glob("*.py")):
-        if path.name != "__init__.py":
-            files.append(File.generated(config, f"snippets/{path.name}", abs_src_path=str(path)))
+    for site_path, path in snippet_files.files().items():
+        files.append(File.generated(config, site_path, abs_src_path=str(path)))
     return files

@@ -1,18 +1,17 @@
 """What a learner takes away, in Chromium: the downloads of a notebook page and of a technique page
-resolve and serve what they say (docs/hooks/notebook_downloads.py, docs/hooks/exercises.py), and every
+resolve and serve what they say (docs/hooks/notebook_downloads.py, pipeline/exercises.py), and every
 technique page with an exercise shows "Try it yourself". axe-core checks the new pages (Exercises, the
 blocks) in the crawl of every page (tests/browser/test_pages.py), which finds them in the built site."""
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import nbformat
 import pytest
 
-from tests.helpers import load_module
-
-EXERCISES = load_module("docs/hooks/exercises.py", "exercises_hook_browser").specs()
+EXERCISES = importlib.import_module("pipeline.exercises").specs()
 PYTHON_TYPES = {"text/x-python", "text/plain", "application/x-python-code"}
 NOTEBOOK_TYPES = {"application/x-ipynb+json", "application/json", "application/octet-stream"}
 

@@ -17,13 +17,14 @@ import pytest
 from tests.site.linkcheck import check_site
 
 ROOT = Path(__file__).resolve().parents[2]
+SITE_ENGINE = os.environ.get("SITE_ENGINE", "mkdocs")  # or properdocs (tests/conftest.py)
 
 
 def _copy_project(dest: Path) -> Path:
     dest.mkdir(parents=True)
     for name in ("mkdocs.yml", "pyproject.toml"):
         shutil.copy(ROOT / name, dest / name)
-    for name in ("docs", "overrides", "snippets", "tests"):  # pages embed snippets and tests
+    for name in ("docs", "overrides", "pipeline", "snippets", "tests"):  # pages embed snippets and tests
         shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
     # Share the figure and notebook caches: the copy differs only by the broken page under test.
     (ROOT / ".cache").mkdir(exist_ok=True)
@@ -33,7 +34,7 @@ def _copy_project(dest: Path) -> Path:
 
 def _build(project: Path, site_dir: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site_dir)],
+        [sys.executable, "-m", SITE_ENGINE, "build", "--strict", "--site-dir", str(site_dir)],
         cwd=project, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
     )
 

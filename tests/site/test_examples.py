@@ -8,6 +8,7 @@ notebook execution cache on the snippets each example imports.
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 import sys
 from pathlib import Path
@@ -168,7 +169,7 @@ def test_cache_key_changes_when_an_imported_snippet_changes_is_not_notebook_only
     (snippets / "l2.py").write_text("VERSION = 1\n")
     notebook = tmp_path / "example.py"
     notebook.write_text("# %%\nfrom snippets.dropout import dropout_forward\n")
-    monkeypatch.setattr(hook, "SNIPPETS", snippets)
+    monkeypatch.setattr(importlib.import_module("pipeline.notebooks"), "SNIPPETS", snippets)
 
     def notebook_only(nb_path, config, exec_nb):  # stands for the plugin's own key
         return Path(nb_path).read_text()

@@ -1,8 +1,10 @@
-"""Math typeset at build time (docs/hooks/mathjax.py): what the hook finds, what MathJax makes of it,
-and the built pages (no raw TeX, no MathJax script, the glyph CSS and fonts each page needs)."""
+"""Math typeset at build time (pipeline/mathjax.py; docs/hooks/mathjax.py is its MkDocs adapter):
+what the step finds, what MathJax makes of it, and the built pages (no raw TeX, no MathJax script, the
+glyph CSS and fonts each page needs)."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from types import SimpleNamespace
 
@@ -12,6 +14,7 @@ from mkdocs.exceptions import PluginError
 from tests.helpers import ROOT, load_module
 
 hook = load_module("docs/hooks/mathjax.py", "mathjax_hook")
+step = importlib.import_module("pipeline.mathjax")
 
 
 def fake_render(tex: str, display: bool) -> str:
@@ -26,7 +29,7 @@ def _close_the_hooks_engine():
 
 @pytest.fixture(scope="module")
 def mathjax():
-    engine = hook.MathJax(hook._es5_dir())
+    engine = step.MathJax(step._es5_dir())
     yield engine
     engine.close()
 
@@ -56,14 +59,14 @@ def test_no_page_or_notebook_source_holds_a_control_character_from_a_lost_backsl
 def test_arithmatex_inline_and_display_math_are_replaced_and_unescaped():
     page = ('<p>See <span class="arithmatex">\\(a &lt; b\\)</span> and</p>\n'
             '<div class="arithmatex">\\[\n\\frac{1}{m} &amp; x\n\\]</div>')
-    out = hook.typeset(page, fake_render)
+    out = step.typeset(page, fake_render)
     assert out == ('<p>See <span class="arithmatex">[I:a < b]</span> and</p>\n'
                    '<div class="arithmatex">[D:\n\\frac{1}{m} & x\n]</div>')
 
 
 def test_arithmatex_element_without_its_delimiters_is_an_error():
     with pytest.raises(ValueError, match=r"without \\\("):
-        hook.typeset('<span class="arithmatex">a + b</span>', fake_render)
+        step.typeset('<span class="arithmatex">a + b</span>', fake_render)
 
 
 def test_notebook_markdown_math_is_replaced_but_not_in_code_or_outside_markdown_cells():
@@ -71,7 +74,7 @@ def test_notebook_markdown_math_is_replaced_but_not_in_code_or_outside_markdown_
             '<p>Step $\\eta &lt; 2/c$ and $$\\sum_i x_i$$, costs \\$5 and $3; '
             '<code>"$w_1$"</code></p><div class="inner"><p>$y$</p></div></div>'
             '<div class="jp-OutputArea"><pre>$x$</pre></div>')
-    out = hook.typeset(page, fake_render)
+    out = step.typeset(page, fake_render)
     assert '<span class="arithmatex">[I:\\eta < 2/c]</span>' in out
     assert '<span class="arithmatex">[D:\\sum_i x_i]</span>' in out
     assert '<span class="arithmatex">[I:y]</span>' in out  # a nested <div> does not end the cell
@@ -82,7 +85,7 @@ def test_notebook_markdown_math_is_replaced_but_not_in_code_or_outside_markdown_
 
 def test_notebook_markdown_cell_that_is_never_closed_is_an_error():
     with pytest.raises(ValueError, match="never closed"):
-        hook.typeset('<div class="jp-MarkdownOutput"><p>$x$</p>', fake_render)
+        step.typeset('<div class="jp-MarkdownOutput"><p>$x$</p>', fake_render)
 
 
 # --------------------------------------------------------------------------------------- MathJax
@@ -105,7 +108,7 @@ def test_stylesheet_holds_the_glyphs_of_this_page_only_and_the_font_address(math
     css = mathjax.stylesheet("../../assets/mathjax/woff-v2")
     assert "mjx-c.mjx-c1D53C" in css  # the double-struck E
     assert 'url("../../assets/mathjax/woff-v2/MathJax_AMS-Regular.woff")' in css
-    assert hook.FONT_URL not in css
+    assert step.FONT_URL not in css
     mathjax.new_page()
     mathjax.render("x", False)
     assert "mjx-c1D53C" not in mathjax.stylesheet("../assets/mathjax/woff-v2")

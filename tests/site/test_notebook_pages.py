@@ -4,6 +4,7 @@ images as files, the never-used Mermaid loader gone."""
 from __future__ import annotations
 
 import base64
+import importlib
 import re
 import struct
 import zlib
@@ -14,6 +15,7 @@ import pytest
 from tests.helpers import load_module
 
 hook = load_module("docs/hooks/notebook_pages.py", "notebook_pages_hook")
+step = importlib.import_module("pipeline.notebook_pages")
 
 
 def _png(width: int, height: int) -> bytes:
@@ -34,7 +36,7 @@ def test_rules_needing_an_absent_class_are_dropped_and_others_kept():
            "pre{padding:1px}.jp-Cell:not(.jp-mod-active){border:0}"
            "@media (max-width:760px){.jp-Cell{padding:0}.jp-Widget{padding:0}}"
            "@media print{.jp-Widget{display:none}}")
-    (out,) = hook.prune_css([css], {"jp-Cell"})
+    (out,) = step.prune_css([css], {"jp-Cell"})
     assert ".jp-Cell{color:red}" in out
     assert ".jp-Widget" not in out and ".jp-Absent" not in out
     assert ".jp-Cell pre{margin:0}" in out  # one selector of a list survives alone
@@ -48,7 +50,7 @@ def test_custom_properties_are_kept_when_used_even_through_another_sheet_or_prop
     rules = ".jp-Cell{color:var(--jp-a)}"
     variables = (".jupyter-wrapper{--jp-a:var(--jp-b);--jp-b:#123;--jp-unused:var(--jp-c);--jp-c:1px}"
                  '[data-md-color-scheme="slate"] .jupyter-wrapper{--jp-b:#fff;--jp-c:2px}')
-    rules_out, variables_out = hook.prune_css([rules, variables], {"jp-Cell", "jupyter-wrapper"})
+    rules_out, variables_out = step.prune_css([rules, variables], {"jp-Cell", "jupyter-wrapper"})
     assert rules_out == rules
     assert "--jp-a:var(--jp-b)" in variables_out and "--jp-b:#123" in variables_out
     assert "--jp-b:#fff" in variables_out  # the dark scheme's value too
@@ -59,18 +61,18 @@ def test_keyframes_kept_only_when_a_kept_rule_animates_with_them():
     css = ("@keyframes spin{from{transform:none}to{transform:rotate(1turn)}}"
            "@keyframes fade{from{opacity:0}to{opacity:1}}"
            ".jp-Spinner{animation:spin 1s infinite}.jp-Absent{animation:fade 1s}")
-    (out,) = hook.prune_css([css], {"jp-Spinner"})
+    (out,) = step.prune_css([css], {"jp-Spinner"})
     assert "@keyframes spin" in out and "@keyframes fade" not in out
 
 
 def test_important_flag_survives():
-    (out,) = hook.prune_css([".jp-Cell{display:none !important}"], {"jp-Cell"})
+    (out,) = step.prune_css([".jp-Cell{display:none !important}"], {"jp-Cell"})
     assert out == ".jp-Cell{display:none !important}"
 
 
 def test_page_classes_ignore_scripts_and_styles():
     page = '<div class="a b"><style>.c{}</style><script>x = \'class="d"\'</script><p class="e">'
-    assert hook.page_classes(page) == {"a", "b", "e"}
+    assert step.page_classes(page) == {"a", "b", "e"}
 
 
 # ------------------------------------------------------------------------------------------ images
@@ -79,7 +81,7 @@ def test_page_classes_ignore_scripts_and_styles():
 def test_base64_image_becomes_a_lazy_file_with_its_size(tmp_path):
     data = _png(7, 3)
     page = f'<p><img alt="a plot" src="data:image/png;base64,{base64.b64encode(data).decode()}"/></p>'
-    out = hook.externalize_images(page, tmp_path)
+    out = step.externalize_images(page, tmp_path)
     (written,) = tmp_path.iterdir()
     assert written.read_bytes() == data and written.name.startswith("output-")
     assert out == (f'<p><img alt="a plot" src="{written.name}" loading="lazy" decoding="async" '
@@ -88,7 +90,7 @@ def test_base64_image_becomes_a_lazy_file_with_its_size(tmp_path):
 
 def test_image_that_states_its_size_keeps_it(tmp_path):
     encoded = base64.b64encode(_png(7, 3)).decode()
-    out = hook.externalize_images(f'<img src="data:image/png;base64,{encoded}" width="350">', tmp_path)
+    out = step.externalize_images(f'<img src="data:image/png;base64,{encoded}" width="350">', tmp_path)
     assert 'width="350"' in out and 'height="3"' not in out
 
 
@@ -97,7 +99,7 @@ def test_image_that_states_its_size_keeps_it(tmp_path):
     (b"not an image", "png", None),
 ])
 def test_image_size_reads_gif_headers_and_refuses_what_it_cannot_read(header, kind, size):
-    assert hook.image_size(header, kind) == size
+    assert step.image_size(header, kind) == size
 
 
 def test_mermaid_loader_dropped_only_when_the_page_has_no_diagram(tmp_path):

@@ -3,11 +3,10 @@ further-reading copies of the catalogue nor notebook prompts and outputs."""
 
 from __future__ import annotations
 
+import importlib
 import json
 
-from tests.helpers import load_module
-
-search_index = load_module("docs/hooks/search_index.py", "search_index_hook")
+search_index = importlib.import_module("pipeline.search_index")
 
 
 def test_further_reading_heading_is_marked_and_other_headings_are_not():

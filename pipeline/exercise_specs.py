@@ -1,4 +1,4 @@
-"""What each exercise asks (docs/hooks/exercises.py generates the files from the snippets at build time).
+"""What each exercise asks (pipeline/exercises.py generates the files from the snippets at build time).
 
 An exercise names a snippet module, its page, the functions the reader implements (each with a one-line
 hint), cases whose expected values are recorded from the real snippet at build time, gradient checks,
@@ -9,7 +9,7 @@ passes on the snippet and fails on the stub and on every planted mistake.
 
 Calls are Python evaluated with ``m`` (the reader's module), ``np``, and the helpers ``rng(seed)``,
 ``x(*shape, seed=, dtype=, low=)``, ``params(seed=, dtype=)`` and ``raises(call, kind)`` of
-docs/hooks/exercises.py.
+pipeline/exercises.py.
 """
 
 from __future__ import annotations
