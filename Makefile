@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve lab test build lint bench mutate check-links chromium lighthouse clean help
+.PHONY: serve lab test test-engines build lint bench mutate check-links chromium lighthouse clean help
 
 help:
 	@echo "make serve        build the site and serve it on http://127.0.0.1:8000 with live reload"
 	@echo "make lab          open the worked examples (docs/examples) in JupyterLab with the project's venv"
 	@echo "make test         run every offline check (lint, tests, PyTorch oracle, strict build, link check)"
 	@echo "make build        build the site into site/ with --strict (ENGINE=properdocs or zensical: another engine)"
+	@echo "make test-engines the same site from MkDocs and Zensical compared (installs Zensical, about 3 min more)"
 	@echo "make bench        time the snippets against textbook NumPy and PyTorch (reports/bench.json)"
 	@echo "make mutate       mutation testing of snippets/ with mutmut"
 	@echo "make check-links  check every external link of the catalogue (needs network)"
@@ -70,6 +71,11 @@ build: $(VENV)/.site $(ZENSICAL_VENV)/bin/zensical  # zensical build --strict be
 else
 $(error ENGINE=$(ENGINE): expected mkdocs, properdocs or zensical)
 endif
+
+# Not part of `make test` (it would add a second full build to every CI run): tests/site/test_engines.py
+# is collected only when ZENSICAL names the command (tests/conftest.py).
+test-engines: $(VENV)/.test $(ZENSICAL_VENV)/bin/zensical
+	ZENSICAL=$(ZENSICAL_VENV)/bin/zensical $(BIN)/python -m pytest tests/site/test_engines.py
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
