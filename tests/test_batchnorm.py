@@ -619,8 +619,11 @@ def test_2d_rejects_a_three_dimensional_input():
 
 def test_2d_rejects_one_value_per_channel_for_batch_statistics():
     gamma, beta, state = init_batchnorm(3)
-    with pytest.raises(ValueError, match=r"at least 2 values per channel \(N \* H \* W\)"):
+    message = r"^x must have at least 2 values per channel \(N \* H \* W\) for batch statistics, got 1$"
+    with pytest.raises(ValueError, match=message):
         batchnorm2d_forward(np.ones((1, 3, 1, 1)), gamma, beta, state)
+    with pytest.raises(ValueError, match=message):  # no running statistics: batch statistics even in eval
+        batchnorm2d_forward(np.ones((1, 3, 1, 1)), gamma, beta, None, training=False)
     batchnorm2d_forward(np.ones((1, 3, 1, 1)), gamma, beta, state, training=False)  # running stats: fine
 
 

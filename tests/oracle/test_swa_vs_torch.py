@@ -81,3 +81,28 @@ def test_ema_matches_averaged_model_with_get_ema_multi_avg_fn(torch, rng, dtype)
             assert value.dtype == theirs[key].dtype == np.dtype(dtype)
             np.testing.assert_allclose(value, theirs[key], rtol=EMA_TOL[dtype], atol=EMA_TOL[dtype])
         assert state["n_averaged"] == int(ema_model.n_averaged)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("decay", [0.5, 0.25])
+def test_ema_with_new_weight_at_least_one_half_is_bitwise_torchs_lerp(torch, rng, dtype, decay):
+    """For weight w = 1 - decay >= 0.5 torch.lerp computes p - (p - avg) * (1 - w), with no fused
+    multiply-add, and so does ema_update: bit for bit. At w = 0.5 exactly the other branch,
+    avg + w * (p - avg), differs in the last bit on about a third of the entries (checked below),
+    so this separates ``w < 0.5`` from ``w <= 0.5`` (mutation testing found the gap)."""
+    tdtype = getattr(torch, dtype)
+    model = torch.nn.Linear(50, 40).to(tdtype)
+    ema_model = torch.optim.swa_utils.AveragedModel(
+        model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(decay))
+    state = init_swa_state({"w": model.weight.detach().numpy().copy()})
+    for _ in range(3):
+        with torch.no_grad():
+            model.weight.copy_(torch.tensor(rng.normal(size=(40, 50))))
+        before = state["averaged"]["w"]
+        p = model.weight.detach().numpy().copy()
+        ema_model.update_parameters(model)
+        state = ema_update(state, {"w": p}, decay)
+        theirs = ema_model.module.weight.detach().numpy()
+        assert np.array_equal(state["averaged"]["w"], theirs)
+    w = before.dtype.type(1 - decay)
+    assert np.count_nonzero(before + w * (p - before) != theirs) > 100, "the case does not separate"
