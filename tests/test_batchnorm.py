@@ -619,7 +619,7 @@ def test_2d_rejects_a_three_dimensional_input():
 
 def test_2d_rejects_one_value_per_channel_for_batch_statistics():
     gamma, beta, state = init_batchnorm(3)
-    message = r"^x must have at least 2 values per channel \(N \* H \* W\) for batch statistics, got 1$"
+    message = r"^x must have at least 2 values per channel \(N \* H \* W\).*, got 1$"  # the count, an int
     with pytest.raises(ValueError, match=message):
         batchnorm2d_forward(np.ones((1, 3, 1, 1)), gamma, beta, state)
     with pytest.raises(ValueError, match=message):  # no running statistics: batch statistics even in eval
